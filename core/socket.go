@@ -1,0 +1,255 @@
+package core
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Transport carries netlink datagrams for a Conn. The netlink socket made by
+// Dial is one; core/nltest provides an in-memory stand-in for the kernel.
+// A Conn calls a Transport from one goroutine at a time, except Close and
+// SetReadDeadline, which may be called while a Receive is blocked.
+type Transport interface {
+	// Send writes one datagram (one or more encoded messages) to the
+	// kernel (port 0), another socket's port, or a multicast group.
+	Send(b []byte, port, group uint32) error
+	// Receive reads one whole datagram into *buf, growing it if the
+	// datagram is larger, and returns its length and sender. It returns
+	// ErrOverrun when the receive queue overflowed and os.ErrDeadlineExceeded
+	// when the read deadline passes.
+	Receive(buf *[]byte) (int, Sender, error)
+	// SetReadDeadline sets when a blocked Receive gives up; a time in the
+	// past unblocks it at once. The zero time means no deadline.
+	SetReadDeadline(t time.Time) error
+	// SetWriteDeadline does the same for Send.
+	SetWriteDeadline(t time.Time) error
+	// PortID is the port the transport is bound to.
+	PortID() uint32
+	// Close releases the transport and unblocks a blocked Receive.
+	Close() error
+}
+
+// GroupTransport is a Transport that can join and leave multicast groups.
+type GroupTransport interface {
+	Transport
+	JoinGroup(group uint32) error
+	LeaveGroup(group uint32) error
+}
+
+// socket is the Transport over a real netlink socket, non-blocking on Go's
+// poller. The recv/send closures and their scratch are made once, so a
+// receive allocates nothing.
+type socket struct {
+	f    *os.File
+	rc   syscall.RawConn
+	port uint32
+	oob  []byte
+
+	// scratch for the recv closure
+	rsa    unix.RawSockaddrNetlink
+	riov   unix.Iovec
+	rmsg   unix.Msghdr
+	rflags int
+	rn     int
+	rerr   error
+	recvFn func(fd uintptr) bool
+
+	// scratch for the send closure
+	ssa    unix.RawSockaddrNetlink
+	siov   unix.Iovec
+	smsg   unix.Msghdr
+	serr   error
+	sendFn func(fd uintptr) bool
+}
+
+func newSocket(fd int, cfg *Config) (*socket, error) {
+	s := &socket{}
+	if cfg.PassCred || cfg.PktInfo || cfg.ListenAllNSID {
+		s.oob = make([]byte, 128)
+	}
+	s.f = os.NewFile(uintptr(fd), "netlink")
+	rc, err := s.f.SyscallConn()
+	if err != nil {
+		s.f.Close()
+		return nil, err
+	}
+	s.rc = rc
+	s.recvFn = func(fd uintptr) bool {
+		s.rmsg.Name = (*byte)(unsafe.Pointer(&s.rsa))
+		s.rmsg.Namelen = unix.SizeofSockaddrNetlink
+		s.rmsg.Iov = &s.riov
+		s.rmsg.Iovlen = 1
+		if len(s.oob) > 0 && s.rflags&unix.MSG_PEEK == 0 {
+			s.rmsg.Control = &s.oob[0]
+			s.rmsg.SetControllen(len(s.oob))
+		} else {
+			s.rmsg.Control = nil
+			s.rmsg.SetControllen(0)
+		}
+		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&s.rmsg)), uintptr(s.rflags))
+		if e == unix.EAGAIN {
+			return false
+		}
+		if e == unix.EINTR {
+			return false
+		}
+		s.rn = int(n)
+		if e != 0 {
+			s.rerr = e
+		} else {
+			s.rerr = nil
+		}
+		return true
+	}
+	s.sendFn = func(fd uintptr) bool {
+		s.smsg.Name = (*byte)(unsafe.Pointer(&s.ssa))
+		s.smsg.Namelen = unix.SizeofSockaddrNetlink
+		s.smsg.Iov = &s.siov
+		s.smsg.Iovlen = 1
+		_, _, e := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.smsg)), 0)
+		if e == unix.EAGAIN || e == unix.EINTR {
+			return false
+		}
+		if e != 0 {
+			s.serr = e
+		} else {
+			s.serr = nil
+		}
+		return true
+	}
+	return s, nil
+}
+
+func (s *socket) recv(buf []byte, flags int) (int, error) {
+	s.rflags = flags
+	if len(buf) > 0 {
+		s.riov.Base = &buf[0]
+	} else {
+		s.riov.Base = nil
+	}
+	s.riov.SetLen(len(buf))
+	if err := s.rc.Read(s.recvFn); err != nil {
+		return 0, err
+	}
+	s.riov.Base = nil
+	return s.rn, s.rerr
+}
+
+// Receive reads one whole datagram. It asks the kernel for the datagram's
+// size first (MSG_PEEK|MSG_TRUNC with no buffer, which copies nothing) so a
+// message larger than the buffer grows the buffer instead of being cut.
+func (s *socket) Receive(buf *[]byte) (int, Sender, error) {
+	n, err := s.recv(nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+	if err != nil {
+		return 0, Sender{}, mapRecvErr(err)
+	}
+	if n > cap(*buf) {
+		*buf = make([]byte, Align(n)+4096)
+	}
+	*buf = (*buf)[:cap(*buf)]
+	n, err = s.recv(*buf, unix.MSG_TRUNC)
+	if err != nil {
+		return 0, Sender{}, mapRecvErr(err)
+	}
+	if n > len(*buf) {
+		// Only possible if the datagram at the head changed between
+		// the peek and the read, which a single reader never sees.
+		return 0, Sender{}, &ParseError{What: "datagram (truncated)", Len: len(*buf), Want: n}
+	}
+	from := Sender{Port: s.rsa.Pid, Group: s.rsa.Groups}
+	if len(s.oob) > 0 {
+		parseControl(s.oob[:s.rmsg.Controllen], &from)
+	}
+	return n, from, nil
+}
+
+func mapRecvErr(err error) error {
+	if errors.Is(err, unix.ENOBUFS) {
+		return ErrOverrun
+	}
+	return err
+}
+
+func parseControl(oob []byte, from *Sender) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return
+	}
+	for _, m := range msgs {
+		switch {
+		case m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_CREDENTIALS:
+			if c, err := unix.ParseUnixCredentials(&m); err == nil {
+				from.Cred, from.HasCred = *c, true
+			}
+		case m.Header.Level == unix.SOL_NETLINK && m.Header.Type == unix.NETLINK_PKTINFO && len(m.Data) >= 4:
+			from.Group = binary.NativeEndian.Uint32(m.Data)
+		case m.Header.Level == unix.SOL_NETLINK && m.Header.Type == unix.NETLINK_LISTEN_ALL_NSID && len(m.Data) >= 4:
+			from.NSID, from.HasNSID = int32(binary.NativeEndian.Uint32(m.Data)), true
+		}
+	}
+}
+
+// Send writes one datagram to port (0: the kernel) or group.
+func (s *socket) Send(b []byte, port, group uint32) error {
+	s.ssa = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: port, Groups: group}
+	if len(b) > 0 {
+		s.siov.Base = &b[0]
+	}
+	s.siov.SetLen(len(b))
+	err := s.rc.Write(s.sendFn)
+	s.siov.Base = nil
+	if err != nil {
+		return err
+	}
+	return s.serr
+}
+
+func (s *socket) SetReadDeadline(t time.Time) error  { return s.f.SetReadDeadline(t) }
+func (s *socket) SetWriteDeadline(t time.Time) error { return s.f.SetWriteDeadline(t) }
+func (s *socket) PortID() uint32                     { return s.port }
+func (s *socket) Close() error                       { return s.f.Close() }
+
+func (s *socket) setsockopt(level, opt, v int) error {
+	var err error
+	cerr := s.rc.Control(func(fd uintptr) { err = unix.SetsockoptInt(int(fd), level, opt, v) })
+	if cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+func (s *socket) JoinGroup(g uint32) error {
+	return s.setsockopt(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(g))
+}
+
+func (s *socket) LeaveGroup(g uint32) error {
+	return s.setsockopt(unix.SOL_NETLINK, unix.NETLINK_DROP_MEMBERSHIP, int(g))
+}
+
+// bind binds the socket to port (0: kernel-assigned) and reads back the
+// port the kernel gave.
+func (s *socket) bind(port uint32) error {
+	var err error
+	cerr := s.rc.Control(func(fd uintptr) {
+		if err = unix.Bind(int(fd), &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Pid: port}); err != nil {
+			return
+		}
+		var sa unix.Sockaddr
+		sa, err = unix.Getsockname(int(fd))
+		if err == nil {
+			if nl, ok := sa.(*unix.SockaddrNetlink); ok {
+				s.port = nl.Pid
+			}
+		}
+	})
+	if cerr != nil {
+		return cerr
+	}
+	return err
+}

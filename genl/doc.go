@@ -1,0 +1,3 @@
+// Package genl is nlkit's genl family library. It is being built: see the
+// project's issues for its scope. It builds on github.com/nlkit/nlkit/core.
+package genl

@@ -1,0 +1,3 @@
+// Package route is nlkit's route family library. It is being built: see the
+// project's issues for its scope. It builds on github.com/nlkit/nlkit/core.
+package route
