@@ -3,7 +3,7 @@ MODULES      := core route genl netfilter cmd bench
 GO           ?= go
 FUZZTIME     ?= 20s
 BENCHCOUNT   ?= 6
-STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 # Debian packages the tests compare against or drive.
 TEST_PKGS    := iproute2
 

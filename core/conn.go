@@ -48,6 +48,7 @@ type Conn struct {
 
 	wmu         sync.Mutex
 	watching    bool
+	watchGen    uint64 // which call the active watch belongs to
 	deadline    time.Time
 	maxDatagram int
 
@@ -267,6 +268,8 @@ func (c *Conn) watch(ctx context.Context) watcher {
 	d, ok := ctx.Deadline()
 	c.wmu.Lock()
 	c.watching = true
+	c.watchGen++
+	gen := c.watchGen
 	if ok && (c.deadline.IsZero() || d.Before(c.deadline)) {
 		c.t.SetReadDeadline(d)
 		c.t.SetWriteDeadline(d)
@@ -276,7 +279,7 @@ func (c *Conn) watch(ctx context.Context) watcher {
 	if ctx.Done() != nil {
 		w.stop = context.AfterFunc(ctx, func() {
 			c.wmu.Lock()
-			if c.watching {
+			if c.watching && c.watchGen == gen {
 				c.t.SetReadDeadline(longAgo)
 				c.t.SetWriteDeadline(longAgo)
 			}
@@ -304,6 +307,9 @@ func (c *Conn) ioErr(ctx context.Context, op string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
 		return &OpError{Op: op, Err: ctx.Err()}
+	case errors.Is(err, os.ErrDeadlineExceeded) && ctxExpired(ctx):
+		// The socket's deadline fired before the context's own timer.
+		return &OpError{Op: op, Err: context.DeadlineExceeded}
 	case errors.Is(err, os.ErrClosed) || c.closed.Load():
 		return &OpError{Op: op, Err: ErrClosed}
 	case errors.Is(err, ErrOverrun):
@@ -311,6 +317,12 @@ func (c *Conn) ioErr(ctx context.Context, op string, err error) error {
 		return ErrOverrun
 	}
 	return &OpError{Op: op, Err: err}
+}
+
+// ctxExpired reports whether ctx's deadline has passed.
+func ctxExpired(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 func (c *Conn) nextSeq() uint32 {
@@ -396,8 +408,10 @@ func (c *Conn) SendBatch(ctx context.Context, ms []Message) error {
 
 // Execute sends req and waits for its answer (libnl's nl_send_sync and
 // friends): the reply messages, copied, then the ACK. NLM_F_REQUEST and
-// NLM_F_ACK are added. A request with NLM_F_DUMP is read as a dump, up to
-// NLMSG_DONE. A kernel error is returned as *Error.
+// NLM_F_ACK are added. The answer ends at the ACK, a kernel error
+// (returned as *Error), or NLMSG_DONE, which is how a request the kernel
+// treats as a dump ends (the kernel does not ACK dumps); Dump streams a
+// dump without the copies.
 func (c *Conn) Execute(ctx context.Context, req Message) ([]Message, error) {
 	var out []Message
 	err := c.do(ctx, req, func(m Message) bool {
@@ -423,7 +437,7 @@ func (c *Conn) Run(ctx context.Context, req Message, cb *Callbacks) error {
 	defer c.unlock()
 	c.cfg.Callbacks = merged
 	defer func() { c.cfg.Callbacks = saved }()
-	return c.doLocked(ctx, req, nil)
+	return c.doLocked(ctx, req, nil, false)
 }
 
 func (c *Conn) do(ctx context.Context, req Message, deliver func(Message) bool) error {
@@ -431,15 +445,21 @@ func (c *Conn) do(ctx context.Context, req Message, deliver func(Message) bool) 
 		return err
 	}
 	defer c.unlock()
-	return c.doLocked(ctx, req, deliver)
+	return c.doLocked(ctx, req, deliver, false)
 }
 
-func (c *Conn) doLocked(ctx context.Context, req Message, deliver func(Message) bool) error {
+// doLocked sends req and receives its answer. A dump (from Dump) ends at
+// NLMSG_DONE and asks for no ACK. Anything else asks for the ACK and ends
+// at it, at an error, or at NLMSG_DONE: the flag bits alone cannot tell a
+// dump (ROOT|MATCH) from a new request with REPLACE|EXCL, so a request
+// that the kernel treats as a dump (and so does not ACK) also ends.
+func (c *Conn) doLocked(ctx context.Context, req Message, deliver func(Message) bool, dump bool) error {
 	w := c.watch(ctx)
 	defer c.unwatch(w)
-	dump := req.Header.Flags&FlagDump != 0
 	req.Header.Flags |= FlagRequest
-	if !dump {
+	if dump {
+		req.Header.Flags |= FlagDump
+	} else {
 		req.Header.Flags |= FlagAck
 	}
 	c.sbuf, c.offs = c.sbuf[:0], c.offs[:0]
@@ -464,7 +484,6 @@ func (c *Conn) Dump(ctx context.Context, req Message) iter.Seq2[Message, error] 
 			return
 		}
 		defer c.unlock()
-		req.Header.Flags |= FlagDump
 		broke := false
 		err := c.doLocked(ctx, req, func(m Message) bool {
 			if !yield(m, nil) {
@@ -472,7 +491,7 @@ func (c *Conn) Dump(ctx context.Context, req Message) iter.Seq2[Message, error] 
 				return false
 			}
 			return true
-		})
+		}, true)
 		if err != nil && !broke {
 			yield(Message{}, err)
 		}
@@ -611,7 +630,14 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 			}
 			idx, ok := exp.match(m.Header.Sequence)
 			if !ok {
-				if cb.SeqCheck == nil || cb.SeqCheck(m) != Continue {
+				a := Skip
+				if cb.SeqCheck != nil {
+					a = cb.SeqCheck(m)
+				}
+				if a == Stop {
+					return result
+				}
+				if a != Continue {
 					c.unexpected.Add(1)
 					continue
 				}
@@ -663,7 +689,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 				case Stop:
 					return result
 				}
-				if exp.dump || exp.seq == 0 {
+				if exp.seq != 0 && !exp.batch {
 					if interrupted {
 						return ErrDumpInterrupted
 					}
@@ -689,6 +715,9 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 						return result
 					}
 					if exp.batch {
+						if !ok {
+							continue
+						}
 						if exp.errs != nil {
 							exp.errs[idx] = nil
 						}
@@ -709,6 +738,9 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 					return result
 				}
 				if exp.batch {
+					if !ok {
+						continue
+					}
 					if exp.errs != nil {
 						exp.errs[idx] = e
 					} else if exp.first == nil {

@@ -171,7 +171,9 @@ type Message struct {
 type Sender struct {
 	// Port is the sender's port ID: 0 for the kernel.
 	Port uint32
-	// Group is the multicast group the datagram was sent to, 0 for unicast.
+	// Group is the number of the multicast group the datagram was sent
+	// to, 0 for unicast. recvmsg names groups 1-32 only; with
+	// Config.PktInfo any group number is reported.
 	Group uint32
 	// Cred holds the sender's credentials when Config.PassCred is set and
 	// the kernel attached them (HasCred).

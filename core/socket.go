@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"os"
 	"syscall"
 	"time"
@@ -162,7 +163,12 @@ func (s *socket) Receive(buf *[]byte) (int, Sender, error) {
 		// the peek and the read, which a single reader never sees.
 		return 0, Sender{}, &ParseError{What: "datagram (truncated)", Len: len(*buf), Want: n}
 	}
-	from := Sender{Port: s.rsa.Pid, Group: s.rsa.Groups}
+	from := Sender{Port: s.rsa.Pid}
+	if s.rsa.Groups != 0 {
+		// nl_groups is a bit mask of the (first 32) groups; NETLINK_PKTINFO
+		// below gives the number of any group.
+		from.Group = uint32(bits.TrailingZeros32(s.rsa.Groups)) + 1
+	}
 	if len(s.oob) > 0 {
 		parseControl(s.oob[:s.rmsg.Controllen], &from)
 	}
@@ -195,9 +201,20 @@ func parseControl(oob []byte, from *Sender) {
 	}
 }
 
-// Send writes one datagram to port (0: the kernel) or group.
+// Send writes one datagram to port (0: the kernel) or group (a group
+// number, 1-32: sockaddr_nl can address no higher group). For a send to a
+// group alone, the kernel also unicasts to port 0, which on a protocol with
+// no kernel socket (NETLINK_USERSOCK) fails with ECONNREFUSED after the
+// group has had its copy; that error is not a failure of the send.
 func (s *socket) Send(b []byte, port, group uint32) error {
-	s.ssa = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: port, Groups: group}
+	var mask uint32
+	if group > 32 {
+		return errors.New("netlink: sending to a group past 32 is not possible (sockaddr_nl holds a 32-bit mask)")
+	}
+	if group > 0 {
+		mask = 1 << (group - 1)
+	}
+	s.ssa = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: port, Groups: mask}
 	if len(b) > 0 {
 		s.siov.Base = &b[0]
 	}
@@ -206,6 +223,9 @@ func (s *socket) Send(b []byte, port, group uint32) error {
 	s.siov.Base = nil
 	if err != nil {
 		return err
+	}
+	if port == 0 && group != 0 && s.serr == unix.ECONNREFUSED {
+		return nil
 	}
 	return s.serr
 }
