@@ -27,7 +27,10 @@ import (
 // is matched by sequence number and sender. Waiting for the Conn honours the
 // call's context. Close may be called at any time and unblocks a blocked
 // call. Because Listen holds the Conn while it waits for events, use one
-// Conn for events and another for requests.
+// Conn for events and another for requests. For the same reason, do not
+// call the Conn from inside its own Dump or Listen loop: that call waits
+// for the loop to end, which it never does (it returns when its context
+// ends); use a second Conn, or collect first with DumpAll.
 //
 // # Buffers
 //

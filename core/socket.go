@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/bits"
 	"os"
 	"syscall"
@@ -94,10 +95,10 @@ func newSocket(fd int, cfg *Config) (*socket, error) {
 			s.rmsg.SetControllen(0)
 		}
 		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&s.rmsg)), uintptr(s.rflags))
-		if e == unix.EAGAIN {
-			return false
+		for e == unix.EINTR {
+			n, _, e = unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&s.rmsg)), uintptr(s.rflags))
 		}
-		if e == unix.EINTR {
+		if e == unix.EAGAIN {
 			return false
 		}
 		s.rn = int(n)
@@ -114,9 +115,12 @@ func newSocket(fd int, cfg *Config) (*socket, error) {
 		s.smsg.Iov = &s.siov
 		s.smsg.Iovlen = 1
 		_, _, e := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.smsg)), 0)
-		if e == unix.EAGAIN || e == unix.EINTR {
-			return false
+		for e == unix.EINTR {
+			_, _, e = unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.smsg)), 0)
 		}
+		// EAGAIN here means the receiving socket's queue is full (a
+		// userspace peer not reading): waiting for our own socket to
+		// become writable would never end, so it is returned.
 		if e != 0 {
 			s.serr = e
 		} else {
@@ -226,6 +230,9 @@ func (s *socket) Send(b []byte, port, group uint32) error {
 	}
 	if port == 0 && group != 0 && s.serr == unix.ECONNREFUSED {
 		return nil
+	}
+	if s.serr == unix.EAGAIN {
+		return fmt.Errorf("the receiving socket (port %d) has a full queue: %w", port, unix.EAGAIN)
 	}
 	return s.serr
 }
