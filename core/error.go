@@ -133,12 +133,12 @@ func ParseErrorMessage(h Header, data []byte, req []byte) (*Error, error) {
 		return nil, &ParseError{What: "NLMSG_ERROR payload", Len: len(data), Want: 4}
 	}
 	code := int32(binary.NativeEndian.Uint32(data))
+	if code == 0 {
+		return nil, nil
+	}
 	e := &Error{}
 	if len(data) >= 4+HeaderLen {
 		e.Request, _ = ParseHeader(data[4:])
-	}
-	if code == 0 {
-		return nil, nil
 	}
 	if code < 0 {
 		code = -code

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 	"unsafe"
@@ -54,8 +55,14 @@ type socket struct {
 	oob  []byte
 
 	// scratch for the recv closure
-	rsa    unix.RawSockaddrNetlink
-	riov   unix.Iovec
+	rsa   unix.RawSockaddrNetlink
+	riov  [2]unix.Iovec
+	rniov int
+	// spill catches the tail of a datagram larger than the receive
+	// buffer, so one recvmsg reads any datagram the kernel can build
+	// (see Receive). It is address space only until a datagram spills.
+	spill  []byte
+	peek   bool
 	rmsg   unix.Msghdr
 	rflags int
 	rn     int
@@ -71,7 +78,15 @@ type socket struct {
 }
 
 func newSocket(fd int, cfg *Config) (*socket, error) {
-	s := &socket{}
+	s := &socket{peek: cfg.AcceptNonKernel}
+	if !s.peek {
+		// Address space only: MAP_NORESERVE, and untouched pages are
+		// never backed. If it cannot be had, Receive peeks instead.
+		if m, err := unix.Mmap(-1, 0, spillSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE); err == nil {
+			s.spill = m
+			runtime.AddCleanup(s, func(m []byte) { unix.Munmap(m) }, m)
+		}
+	}
 	if cfg.PassCred || cfg.PktInfo || cfg.ListenAllNSID {
 		s.oob = make([]byte, 128)
 	}
@@ -85,8 +100,8 @@ func newSocket(fd int, cfg *Config) (*socket, error) {
 	s.recvFn = func(fd uintptr) bool {
 		s.rmsg.Name = (*byte)(unsafe.Pointer(&s.rsa))
 		s.rmsg.Namelen = unix.SizeofSockaddrNetlink
-		s.rmsg.Iov = &s.riov
-		s.rmsg.Iovlen = 1
+		s.rmsg.Iov = &s.riov[0]
+		s.rmsg.SetIovlen(s.rniov)
 		if len(s.oob) > 0 && s.rflags&unix.MSG_PEEK == 0 {
 			s.rmsg.Control = &s.oob[0]
 			s.rmsg.SetControllen(len(s.oob))
@@ -131,41 +146,70 @@ func newSocket(fd int, cfg *Config) (*socket, error) {
 	return s, nil
 }
 
-func (s *socket) recv(buf []byte, flags int) (int, error) {
+func (s *socket) recv(buf, spill []byte, flags int) (int, error) {
 	s.rflags = flags
+	s.rniov = 1
+	s.riov[0].Base = nil
 	if len(buf) > 0 {
-		s.riov.Base = &buf[0]
-	} else {
-		s.riov.Base = nil
+		s.riov[0].Base = &buf[0]
 	}
-	s.riov.SetLen(len(buf))
+	s.riov[0].SetLen(len(buf))
+	if len(spill) > 0 {
+		s.riov[1].Base = &spill[0]
+		s.riov[1].SetLen(len(spill))
+		s.rniov = 2
+	}
 	if err := s.rc.Read(s.recvFn); err != nil {
 		return 0, err
 	}
-	s.riov.Base = nil
+	s.riov[0].Base, s.riov[1].Base = nil, nil
 	return s.rn, s.rerr
 }
 
-// Receive reads one whole datagram. It asks the kernel for the datagram's
-// size first (MSG_PEEK|MSG_TRUNC with no buffer, which copies nothing) so a
-// message larger than the buffer grows the buffer instead of being cut.
+// spillSize bounds what one recvmsg can take beyond the receive buffer.
+// Datagrams the kernel builds stay far below it (dumps are cut at 32 KiB
+// or one object's size).
+const spillSize = 4 << 20
+
+// Receive reads one whole datagram with one recvmsg, its tail landing in
+// the spill area when it is larger than *buf, which then grows. A
+// datagram larger than buffer and spill together (only a userspace peer
+// with a huge send buffer could make one) is reported, never cut silently.
+//
+// Sockets that accept userspace senders, and sockets where the spill area
+// could not be mapped, ask the kernel for each datagram's size first
+// instead (MSG_PEEK|MSG_TRUNC with no buffer, which copies nothing): a
+// second syscall, with no limit on the size.
 func (s *socket) Receive(buf *[]byte) (int, Sender, error) {
-	n, err := s.recv(nil, unix.MSG_PEEK|unix.MSG_TRUNC)
-	if err != nil {
-		return 0, Sender{}, mapRecvErr(err)
-	}
-	if n > cap(*buf) {
-		*buf = make([]byte, Align(n)+4096)
-	}
 	*buf = (*buf)[:cap(*buf)]
-	n, err = s.recv(*buf, unix.MSG_TRUNC)
+	var n int
+	var err error
+	if s.peek || s.spill == nil {
+		n, err = s.recv(nil, nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+		if err != nil {
+			return 0, Sender{}, mapRecvErr(err)
+		}
+		if n > len(*buf) {
+			*buf = make([]byte, Align(n)+4096)
+		}
+		n, err = s.recv(*buf, nil, unix.MSG_TRUNC)
+	} else {
+		n, err = s.recv(*buf, s.spill, unix.MSG_TRUNC)
+	}
 	if err != nil {
 		return 0, Sender{}, mapRecvErr(err)
 	}
 	if n > len(*buf) {
-		// Only possible if the datagram at the head changed between
-		// the peek and the read, which a single reader never sees.
-		return 0, Sender{}, &ParseError{What: "datagram (truncated)", Len: len(*buf), Want: n}
+		tail := n - len(*buf)
+		if s.peek || s.spill == nil || tail > len(s.spill) {
+			return 0, Sender{}, &ParseError{What: "datagram (too large: its tail was cut)", Len: len(*buf) + len(s.spill), Want: n}
+		}
+		nb := make([]byte, Align(n)+4096)
+		copy(nb, *buf)
+		copy(nb[len(*buf):], s.spill[:tail])
+		*buf = nb
+		// Give the touched spill pages back; the mapping stays.
+		unix.Madvise(s.spill[:tail], unix.MADV_DONTNEED)
 	}
 	from := Sender{Port: s.rsa.Pid}
 	if s.rsa.Groups != 0 {
@@ -240,7 +284,11 @@ func (s *socket) Send(b []byte, port, group uint32) error {
 func (s *socket) SetReadDeadline(t time.Time) error  { return s.f.SetReadDeadline(t) }
 func (s *socket) SetWriteDeadline(t time.Time) error { return s.f.SetWriteDeadline(t) }
 func (s *socket) PortID() uint32                     { return s.port }
-func (s *socket) Close() error                       { return s.f.Close() }
+
+// Close closes the socket. The spill area is unmapped by a cleanup when
+// the socket is unreachable, not here: a Receive that raced with Close may
+// still be copying out of it.
+func (s *socket) Close() error { return s.f.Close() }
 
 func (s *socket) setsockopt(level, opt, v int) error {
 	var err error

@@ -1,0 +1,150 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nlkit/nlkit/core"
+	"github.com/nlkit/nlkit/core/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// pairedVariant is one way of doing the op BenchmarkPaired compares.
+type pairedVariant struct {
+	name string
+	run  func() error
+}
+
+// BenchmarkPaired answers the questions the targets ask — how far is
+// core.Conn.Dump from the floor, and what does the peek before every read
+// cost — on a noisy machine. Each op runs every variant once, back to
+// back, in a rotating order, timing each, so a burst of load from other
+// processes hits all of them alike; it reports each variant's time over
+// the floor's (VARIANT/floor) and the floor's own time (floor-ns/op).
+// ns/op is the time of all variants together.
+func BenchmarkPaired(b *testing.B) {
+	b.Run("routes", func(b *testing.B) {
+		env := routesNS(b)
+		benchPaired(b, dumpVariants(b, env.ns, routeDumpRequest(), env.msgs))
+	})
+	b.Run("links", func(b *testing.B) {
+		env := linksNS(b)
+		benchPaired(b, dumpVariants(b, env.ns, linkDumpRequest(), env.msgs))
+	})
+	b.Run("execute", func(b *testing.B) {
+		nstest.Require(b)
+		ns, err := core.NewNetNS()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { ns.Close() })
+		benchPaired(b, executeVariants(b, ns))
+	})
+}
+
+func benchPaired(b *testing.B, vs []pairedVariant) {
+	spent := make([]time.Duration, len(vs))
+	i := 0
+	for b.Loop() {
+		for k := range vs {
+			j := (i + k) % len(vs)
+			start := time.Now()
+			if err := vs[j].run(); err != nil {
+				b.Fatalf("%s: %v", vs[j].name, err)
+			}
+			spent[j] += time.Since(start)
+		}
+		i++
+	}
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "floor-ns/op")
+	for j := 1; j < len(vs); j++ {
+		b.ReportMetric(float64(spent[j])/float64(spent[0]), vs[j].name+"/floor")
+	}
+}
+
+// dumpVariants: the floor (raw, 32 KiB), raw with core's peek, raw with
+// the spill buffer proposed for core, raw walking each datagram with
+// core.MessageScanner, and core.Conn.Dump.
+func dumpVariants(b *testing.B, ns *core.NetNS, req core.Message, want int) []pairedVariant {
+	var vs []pairedVariant
+	for _, v := range []struct {
+		name    string
+		mode    recvMode
+		scanner bool
+	}{{"raw", recvPlain, false}, {"peek", recvPeek, false}, {"spill", recvSpill, false}, {"scanner", recvPlain, true}} {
+		r, err := dialRaw(ns, 32<<10, v.mode)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.scanner = v.scanner
+		b.Cleanup(r.close)
+		w := wire(req, 1)
+		vs = append(vs, pairedVariant{v.name, func() error {
+			n, err := r.exchange(w, endDone, nil)
+			if err == nil && n != want {
+				b.Fatalf("%s: %d messages, want %d", v.name, n, want)
+			}
+			return err
+		}})
+	}
+	c, err := core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: ns})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	vs = append(vs, pairedVariant{"core", func() error {
+		n := 0
+		for _, err := range c.Dump(ctx, req) {
+			if err != nil {
+				return err
+			}
+			n++
+		}
+		if n != want {
+			b.Fatalf("core: %d messages, want %d", n, want)
+		}
+		return nil
+	}})
+	return vs
+}
+
+// executeVariants: RTM_GETLINK for lo with an ACK, raw (the floor), raw
+// with core's peek, raw with the spill buffer, and core.Conn.Execute.
+func executeVariants(b *testing.B, ns *core.NetNS) []pairedVariant {
+	req := getLinkRequest(loIndex)
+	var vs []pairedVariant
+	for _, v := range []struct {
+		name string
+		mode recvMode
+	}{{"raw", recvPlain}, {"peek", recvPeek}, {"spill", recvSpill}} {
+		r, err := dialRaw(ns, 32<<10, v.mode)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(r.close)
+		w := wire(req, 1)
+		vs = append(vs, pairedVariant{v.name, func() error {
+			n, err := r.exchange(w, endAck, nil)
+			if err == nil && n != 1 {
+				b.Fatalf("%s: %d replies, want 1", v.name, n)
+			}
+			return err
+		}})
+	}
+	c, err := core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: ns})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	vs = append(vs, pairedVariant{"core", func() error {
+		msgs, err := c.Execute(ctx, req)
+		if err == nil && len(msgs) != 1 {
+			b.Fatalf("core: %d replies, want 1", len(msgs))
+		}
+		return err
+	}})
+	return vs
+}
