@@ -89,6 +89,34 @@ func BenchmarkExecute(b *testing.B) {
 		mt.done()
 	})
 
+	// core-func: Conn.ExecuteFunc, the in-place form a family decoder
+	// uses (no copy of the reply).
+	b.Run("core-func", func(b *testing.B) {
+		c, err := core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: ns})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		ctx := context.Background()
+		n := 0
+		check := func(m core.Message) error {
+			checkLo(b, uint16(m.Header.Type), m.Data)
+			n++
+			return nil
+		}
+		mt := newMeter(b, "execute", false)
+		for b.Loop() {
+			n = 0
+			if err := c.ExecuteFunc(ctx, req, check); err != nil {
+				b.Fatal(err)
+			}
+			if n != 1 {
+				b.Fatalf("%d replies, want 1", n)
+			}
+		}
+		mt.done()
+	})
+
 	b.Run("mdlayher", func(b *testing.B) {
 		c, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: ns.FD(), Strict: true})
 		if err != nil {

@@ -146,5 +146,15 @@ func executeVariants(b *testing.B, ns *core.NetNS) []pairedVariant {
 		}
 		return err
 	}})
+	n := 0
+	count := func(core.Message) error { n++; return nil }
+	vs = append(vs, pairedVariant{"core-func", func() error {
+		n = 0
+		err := c.ExecuteFunc(ctx, req, count)
+		if err == nil && n != 1 {
+			b.Fatalf("core-func: %d replies, want 1", n)
+		}
+		return err
+	}})
 	return vs
 }

@@ -424,6 +424,22 @@ func (c *Conn) Execute(ctx context.Context, req Message) ([]Message, error) {
 	return out, err
 }
 
+// ExecuteFunc is Execute without the copies: fn sees each reply in place
+// (valid only during the call), which is how a family decodes a reply
+// straight into its object. When fn returns an error, the rest of the
+// answer is read and dropped, and that error is returned.
+func (c *Conn) ExecuteFunc(ctx context.Context, req Message, fn func(Message) error) error {
+	var ferr error
+	err := c.do(ctx, req, func(m Message) bool {
+		ferr = fn(m)
+		return ferr == nil
+	})
+	if ferr != nil {
+		return ferr
+	}
+	return err
+}
+
 // Run sends req and runs the receive loop with cb for this call on top of
 // Config.Callbacks (cb's hooks win), like libnl's nl_send_auto followed by
 // nl_recvmsgs. Data messages reach cb.Valid; the loop ends at the ACK,

@@ -717,3 +717,32 @@ func TestConnConcurrentCallers(t *testing.T) {
 	require.Len(t, k.Requests(), 32*20)
 	require.Equal(t, core.Stats{}, c.Stats())
 }
+
+func TestExecuteFuncSeesRepliesInPlace(t *testing.T) {
+	k := nltest.New(t, unix.NETLINK_ROUTE)
+	k.Handle(unix.RTM_GETLINK, func(r *nltest.Request) []nltest.Reply {
+		return r.Dump(unix.RTM_NEWLINK, []byte("one!"), []byte("two!"))
+	})
+	c := k.Dial(nil)
+	var got []string
+	err := c.ExecuteFunc(context.Background(), core.Message{Header: core.Header{Type: unix.RTM_GETLINK}}, func(m core.Message) error {
+		got = append(got, string(m.Data))
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"one!", "two!"}, got)
+
+	// An error from fn ends delivery; the answer is still read to its end,
+	// so the next request on the Conn works.
+	stop := errors.New("enough")
+	got = nil
+	err = c.ExecuteFunc(context.Background(), core.Message{Header: core.Header{Type: unix.RTM_GETLINK}}, func(m core.Message) error {
+		got = append(got, string(m.Data))
+		return stop
+	})
+	require.ErrorIs(t, err, stop)
+	require.Equal(t, []string{"one!"}, got)
+	msgs, err := c.Execute(context.Background(), core.Message{Header: core.Header{Type: unix.RTM_GETLINK}})
+	require.NoError(t, err)
+	require.Len(t, msgs, 2)
+}
