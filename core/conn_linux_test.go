@@ -116,8 +116,8 @@ func TestExecuteErrorCarriesExtAck(t *testing.T) {
 		Header: core.Header{Type: unix.RTM_DELLINK},
 		Data:   ifinfomsg(unix.AF_UNSPEC, 999),
 	})
-	if !errors.Is(err, unix.ENODEV) {
-		t.Fatalf("err = %v, want ENODEV", err)
+	if !errors.Is(err, unix.ENODEV) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v, want ENODEV, seen as fs.ErrNotExist", err)
 	}
 }
 
@@ -737,4 +737,40 @@ func TestDumpInterruptedByRealKernel(t *testing.T) {
 	msgs, err = dc.DumpAll(ctx, req, 0)
 	require.ErrorIs(t, err, core.ErrDumpInterrupted)
 	require.NotEmpty(t, msgs)
+}
+
+// Deleting a route that is not there: ESRCH, which errors.Is also reports
+// as fs.ErrNotExist; an address that is not there: EADDRNOTAVAIL, likewise.
+func TestMissingObjectsAreNotExist(t *testing.T) {
+	t.Parallel()
+	ns := nstest.New(t)
+	c := dialIn(t, ns, nil)
+	ctx := context.Background()
+
+	rtm := make([]byte, unix.SizeofRtMsg)
+	rtm[0] = unix.AF_INET
+	rtm[1] = 24                 // dst_len
+	rtm[4] = unix.RT_TABLE_MAIN // table
+	var e core.AttrEncoder
+	e.Raw(rtm)
+	e.Addr(unix.RTA_DST, netip.MustParseAddr("198.51.100.0"))
+	_, err := c.Execute(ctx, core.Message{Header: core.Header{Type: unix.RTM_DELROUTE}, Data: e.Bytes()})
+	if !errors.Is(err, unix.ESRCH) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("delete missing route: err = %v, want ESRCH seen as fs.ErrNotExist", err)
+	}
+	if errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrPermission) {
+		t.Fatalf("delete missing route: %v also matches ErrExist or ErrPermission", err)
+	}
+
+	ifa := make([]byte, unix.SizeofIfAddrmsg)
+	ifa[0] = unix.AF_INET
+	ifa[1] = 24
+	binary.NativeEndian.PutUint32(ifa[4:], 1) // lo
+	e.Reset()
+	e.Raw(ifa)
+	e.Addr(unix.IFA_LOCAL, netip.MustParseAddr("192.0.2.1"))
+	_, err = c.Execute(ctx, core.Message{Header: core.Header{Type: unix.RTM_DELADDR}, Data: e.Bytes()})
+	if !errors.Is(err, unix.EADDRNOTAVAIL) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("delete missing address: err = %v, want EADDRNOTAVAIL seen as fs.ErrNotExist", err)
+	}
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -94,6 +95,20 @@ func (e *Error) Error() string {
 
 // Unwrap returns the errno, so errors.Is sees unix.Errno and fs errors.
 func (e *Error) Unwrap() error { return e.Errno }
+
+// Is makes fs.ErrNotExist match the errnos netlink families use for "no
+// such object" beyond ENOENT: ENODEV (no such link), ESRCH (no such route,
+// rule or neighbour) and EADDRNOTAVAIL (no such address). Everything else
+// is decided by the errno through Unwrap.
+func (e *Error) Is(target error) bool {
+	if target == fs.ErrNotExist {
+		switch e.Errno {
+		case unix.ENODEV, unix.ESRCH, unix.EADDRNOTAVAIL:
+			return true
+		}
+	}
+	return false
+}
 
 // WithOp returns err with its Op set to op when it is an *Error (a copy; the
 // original is not changed), or wraps it as "op: err" otherwise. nil stays
