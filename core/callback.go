@@ -94,3 +94,47 @@ func itoa(v int) string {
 	}
 	return string(b[i:])
 }
+
+func mergeCallbacks(base, over *Callbacks) *Callbacks {
+	if base == nil {
+		return over
+	}
+	m := *base
+	if over.Valid != nil {
+		m.Valid = over.Valid
+	}
+	if over.Finish != nil {
+		m.Finish = over.Finish
+	}
+	if over.Overrun != nil {
+		m.Overrun = over.Overrun
+	}
+	if over.Skipped != nil {
+		m.Skipped = over.Skipped
+	}
+	if over.Ack != nil {
+		m.Ack = over.Ack
+	}
+	if over.MsgIn != nil {
+		m.MsgIn = over.MsgIn
+	}
+	if over.MsgOut != nil {
+		m.MsgOut = over.MsgOut
+	}
+	if over.Invalid != nil {
+		m.Invalid = over.Invalid
+	}
+	if over.SeqCheck != nil {
+		m.SeqCheck = over.SeqCheck
+	}
+	if over.SendAck != nil {
+		m.SendAck = over.SendAck
+	}
+	if over.DumpInterrupted != nil {
+		m.DumpInterrupted = over.DumpInterrupted
+	}
+	if over.Error != nil {
+		m.Error = over.Error
+	}
+	return &m
+}

@@ -1,0 +1,357 @@
+package core
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"iter"
+)
+
+// Receiving: the receive loop every call runs, and Receive and Listen.
+
+// expect is what the receive loop waits for.
+type expect struct {
+	seq   uint32 // first sequence number awaited; 0: none (events)
+	n     int    // how many requests, from seq on
+	dump  bool   // stop at NLMSG_DONE
+	batch bool   // n requests, each ending at its ACK or error
+	errs  []error
+	first error
+	done  int
+}
+
+func (e *expect) match(seq uint32) (int, bool) {
+	if e.seq == 0 {
+		return 0, true
+	}
+	i := int(seq - e.seq)
+	return i, seq-e.seq < uint32(e.n)
+}
+
+// receive is the receive loop (nl_recvmsgs): it reads datagrams, drops
+// foreign senders and strangers, runs the callbacks, and hands data
+// messages to deliver (nil: none) until the exchange ends. After deliver
+// returns false, it keeps reading to the end of the exchange but delivers
+// nothing more.
+func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) bool) error {
+	cb := c.cfg.Callbacks
+	if cb == nil {
+		cb = &noCallbacks
+	}
+	interrupted := false
+	var result error
+	for {
+		n, from, err := c.t.Receive(&c.rbuf)
+		if err != nil {
+			return c.ioErr(ctx, "netlink receive", err)
+		}
+		if from.Port != 0 && !c.cfg.AcceptNonKernel {
+			c.foreign.Add(1)
+			continue
+		}
+		dgram := c.rbuf[:n]
+		if c.trace != nil {
+			c.fmt.Trace(c.trace, "recv", dgram)
+		}
+		s := ScanMessages(dgram)
+		for s.Next() {
+			m := s.Message()
+			m.From = from
+			switch call(cb.MsgIn, m) {
+			case Skip:
+				continue
+			case Stop:
+				return result
+			}
+			idx, ok := exp.match(m.Header.Sequence)
+			if !ok {
+				a := Skip
+				if cb.SeqCheck != nil {
+					a = cb.SeqCheck(m)
+				}
+				if a == Stop {
+					return result
+				}
+				if a != Continue {
+					c.unexpected.Add(1)
+					continue
+				}
+			}
+			if m.Header.Flags&FlagDumpIntr != 0 {
+				switch a := call(cb.DumpInterrupted, m); a {
+				case Skip:
+					continue
+				case Stop:
+					return result
+				}
+				interrupted = true
+			}
+			if m.Header.Flags&FlagAck != 0 && cb.SendAck != nil {
+				if a := cb.SendAck(m); a == Stop {
+					return result
+				} else if a == Skip {
+					continue
+				}
+			}
+			switch m.Header.Type {
+			case TypeNoop:
+				if call(cb.Skipped, m) == Stop {
+					return result
+				}
+				continue
+			case TypeOverrun:
+				switch call(cb.Overrun, m) {
+				case Skip:
+					continue
+				case Stop:
+					return result
+				}
+				c.overruns.Add(1)
+				return ErrOverrun
+			case TypeDone:
+				if e := parseDoneError(m, c.requestBytes(idx)); e != nil {
+					switch errCall(cb.Error, m, e) {
+					case Skip:
+						continue
+					case Stop:
+						return result
+					}
+					return e
+				}
+				switch call(cb.Finish, m) {
+				case Skip:
+					continue
+				case Stop:
+					return result
+				}
+				if exp.seq != 0 && !exp.batch {
+					if interrupted {
+						return ErrDumpInterrupted
+					}
+					return result
+				}
+				continue
+			case TypeError:
+				e, perr := ParseErrorMessage(m.Header, m.Data, c.requestBytes(idx))
+				if perr != nil {
+					switch invalid(cb.Invalid, m, perr) {
+					case Skip:
+						continue
+					case Stop:
+						return result
+					}
+					return perr
+				}
+				if e == nil {
+					switch call(cb.Ack, m) {
+					case Skip:
+						continue
+					case Stop:
+						return result
+					}
+					if exp.batch {
+						if !ok {
+							continue
+						}
+						if exp.errs != nil {
+							exp.errs[idx] = nil
+						}
+						if exp.done++; exp.done == exp.n {
+							return result
+						}
+						continue
+					}
+					if interrupted {
+						return ErrDumpInterrupted
+					}
+					return result
+				}
+				switch errCall(cb.Error, m, e) {
+				case Skip:
+					continue
+				case Stop:
+					return result
+				}
+				if exp.batch {
+					if !ok {
+						continue
+					}
+					if exp.errs != nil {
+						exp.errs[idx] = e
+					} else if exp.first == nil {
+						exp.first = e
+					}
+					if exp.done++; exp.done == exp.n {
+						return result
+					}
+					continue
+				}
+				return e
+			}
+			switch call(cb.Valid, m) {
+			case Skip:
+				continue
+			case Stop:
+				return result
+			}
+			if exp.batch {
+				continue
+			}
+			if deliver != nil && !deliver(m) {
+				deliver = nil
+			}
+			if exp.seq == 0 {
+				continue
+			}
+			if m.Header.Flags&FlagMulti == 0 && exp.dump {
+				// A dump answered by a single message (some
+				// families do that): it is the whole answer.
+				return result
+			}
+		}
+		if err := s.Err(); err != nil {
+			switch invalid(cb.Invalid, Message{From: from}, err) {
+			case Skip:
+				continue
+			case Stop:
+				return result
+			}
+			return &OpError{Op: "netlink receive", Err: err}
+		}
+		if exp.seq == 0 {
+			return result
+		}
+	}
+}
+
+var noCallbacks Callbacks
+
+func call(fn func(Message) Action, m Message) Action {
+	if fn == nil {
+		return Continue
+	}
+	return fn(m)
+}
+
+func errCall(fn func(Message, *Error) Action, m Message, e *Error) Action {
+	if fn == nil {
+		return Continue
+	}
+	return fn(m, e)
+}
+
+func invalid(fn func(Message, error) Action, m Message, err error) Action {
+	if fn == nil {
+		return Continue
+	}
+	return fn(m, err)
+}
+
+// requestBytes returns request i of the last datagram sent.
+func (c *Conn) requestBytes(i int) []byte {
+	if i < 0 || i >= len(c.offs) {
+		return nil
+	}
+	end := len(c.sbuf)
+	if i+1 < len(c.offs) {
+		end = c.offs[i+1]
+	}
+	return c.sbuf[c.offs[i]:end]
+}
+
+// parseDoneError reads the error a strict dump may put in NLMSG_DONE.
+func parseDoneError(m Message, req []byte) *Error {
+	if len(m.Data) < 4 || binary.NativeEndian.Uint32(m.Data) == 0 {
+		return nil
+	}
+	h := m.Header
+	// An NLMSG_DONE carries an int error and, with NLM_F_ACK_TLVS, the
+	// extended-ACK attributes right after it (no request echo).
+	fake := make([]byte, 0, 4+HeaderLen+len(m.Data)-4)
+	fake = append(fake, m.Data[:4]...)
+	fake = AppendMessage(fake, Message{Header: Header{Type: h.Type}})
+	fake = append(fake, m.Data[4:]...)
+	h.Flags |= FlagCapped
+	e, err := ParseErrorMessage(h, fake, req)
+	if err != nil || e == nil {
+		return nil
+	}
+	e.Request = Header{}
+	return e
+}
+
+// Receive reads one datagram from the kernel or, with AcceptNonKernel, any
+// sender, and returns copies of its messages with their sender in From.
+// Datagrams from senders not accepted are dropped and counted.
+func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
+	if err := c.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer c.unlock()
+	w := c.watch(ctx)
+	defer c.unwatch(w)
+	for {
+		n, from, err := c.t.Receive(&c.rbuf)
+		if err != nil {
+			return nil, c.ioErr(ctx, "netlink receive", err)
+		}
+		if from.Port != 0 && !c.cfg.AcceptNonKernel {
+			c.foreign.Add(1)
+			continue
+		}
+		if c.trace != nil {
+			c.fmt.Trace(c.trace, "recv", c.rbuf[:n])
+		}
+		msgs, err := ParseMessages(c.rbuf[:n])
+		for i := range msgs {
+			msgs[i].From = from
+		}
+		if err != nil {
+			return msgs, &OpError{Op: "netlink receive", Err: err}
+		}
+		return msgs, nil
+	}
+}
+
+// Listen streams messages as they arrive (events on a Conn that joined
+// groups, or a userspace peer's messages) until ctx ends or the loop
+// breaks, from one reused buffer. A receive-queue overflow is yielded as
+// ErrOverrun and the stream goes on: a caller mirroring kernel state
+// should then dump again. When ctx ends, the last pair carries its error.
+// Listen holds the Conn for as long as it runs.
+func (c *Conn) Listen(ctx context.Context) iter.Seq2[Message, error] {
+	return func(yield func(Message, error) bool) {
+		if err := c.lock(ctx); err != nil {
+			yield(Message{}, err)
+			return
+		}
+		defer c.unlock()
+		w := c.watch(ctx)
+		defer c.unwatch(w)
+		stop := false
+		deliver := func(m Message) bool {
+			if !yield(m, nil) {
+				stop = true
+				return false
+			}
+			return true
+		}
+		for !stop {
+			exp := expect{}
+			err := c.receive(ctx, &exp, deliver)
+			if stop {
+				return
+			}
+			if err != nil {
+				if !yield(Message{}, err) {
+					return
+				}
+				if !errors.Is(err, ErrOverrun) {
+					if _, ok := err.(*Error); !ok {
+						return
+					}
+				}
+			}
+		}
+	}
+}
