@@ -774,3 +774,53 @@ func TestMissingObjectsAreNotExist(t *testing.T) {
 		t.Fatalf("delete missing address: err = %v, want EADDRNOTAVAIL seen as fs.ErrNotExist", err)
 	}
 }
+
+// The kernel's extended-ACK offset is resolved to the attribute path in the
+// request: at top level, and three levels down into IFLA_LINKINFO.
+func TestErrorNamesTheAttributeAtTheOffset(t *testing.T) {
+	t.Parallel()
+	ns := nstest.New(t)
+	names := map[uint16]string{unix.IFLA_MTU: "IFLA_MTU", unix.IFLA_LINKINFO: "IFLA_LINKINFO"}
+	c := dialIn(t, ns, &core.Config{Formatter: &core.Formatter{
+		Protocol: unix.NETLINK_ROUTE,
+		AttrName: func(_ core.MessageType, path []uint16) string {
+			if len(path) == 1 {
+				return names[path[0]]
+			}
+			return ""
+		},
+	}})
+	ctx := context.Background()
+
+	var e core.AttrEncoder
+	e.Raw(ifinfomsg(unix.AF_UNSPEC, 0))
+	e.String(unix.IFLA_IFNAME, "br9")
+	e.Uint16(unix.IFLA_MTU, 1400) // a u32 in the kernel's policy
+	_, err := c.Execute(ctx, core.Message{Header: core.Header{Type: unix.RTM_NEWLINK, Flags: core.FlagCreate | core.FlagExcl}, Data: e.Bytes()})
+	var ne *core.Error
+	if !errors.As(err, &ne) || !ne.HasOffset {
+		t.Fatalf("err = %v, want an extended ACK with an offset", err)
+	}
+	if ne.Attr != "IFLA_MTU (length 2)" {
+		t.Fatalf("Attr = %q, want %q (err: %v)", ne.Attr, "IFLA_MTU (length 2)", err)
+	}
+
+	e.Reset()
+	e.Raw(ifinfomsg(unix.AF_UNSPEC, 0))
+	e.String(unix.IFLA_IFNAME, "br9")
+	li := e.NestStart(unix.IFLA_LINKINFO)
+	e.String(unix.IFLA_INFO_KIND, "bridge")
+	data := e.NestStart(unix.IFLA_INFO_DATA)
+	e.Uint16(unix.IFLA_BR_FORWARD_DELAY, 15) // a u32 in the bridge's policy
+	e.NestEnd(data)
+	e.NestEnd(li)
+	_, err = c.Execute(ctx, core.Message{Header: core.Header{Type: unix.RTM_NEWLINK, Flags: core.FlagCreate | core.FlagExcl}, Data: e.Bytes()})
+	if !errors.As(err, &ne) || !ne.HasOffset {
+		t.Fatalf("err = %v, want an extended ACK with an offset", err)
+	}
+	want := fmt.Sprintf("IFLA_LINKINFO > %d > %d (length 2)", unix.IFLA_INFO_DATA, unix.IFLA_BR_FORWARD_DELAY)
+	if ne.Attr != want {
+		t.Fatalf("Attr = %q, want %q (err: %v)", ne.Attr, want, err)
+	}
+	t.Log(err)
+}

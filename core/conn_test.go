@@ -175,7 +175,7 @@ func TestConnExecuteExtAckError(t *testing.T) {
 			require.True(t, ne.HasOffset)
 			require.Equal(t, uint32(44), offset, "16 header + 16 ifinfomsg + 8 IFLA_IFNAME + 4 IFLA_LINKINFO header")
 			require.Equal(t, offset, ne.Offset)
-			require.Equal(t, "attribute 1, length 9", ne.Attr, "IFLA_INFO_KIND \"veth\\0\" sits at the offset")
+			require.Equal(t, "18 > 1 (length 5)", ne.Attr, "IFLA_INFO_KIND \"veth\\0\" sits at the offset")
 			require.True(t, ne.HasMissing)
 			require.Equal(t, uint32(unix.IFLA_ADDRESS), ne.MissingType)
 			require.Equal(t, []byte{1, 2, 3, 4}, ne.Cookie)

@@ -110,6 +110,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 				return ErrOverrun
 			case TypeDone:
 				if e := parseDoneError(m, c.requestBytes(idx)); e != nil {
+					c.nameOffset(e, idx)
 					switch errCall(cb.Error, m, e) {
 					case Skip:
 						continue
@@ -133,6 +134,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 				continue
 			case TypeError:
 				e, perr := ParseErrorMessage(m.Header, m.Data, c.requestBytes(idx))
+				c.nameOffset(e, idx)
 				if perr != nil {
 					switch invalid(cb.Invalid, m, perr) {
 					case Skip:
@@ -353,5 +355,17 @@ func (c *Conn) Listen(ctx context.Context) iter.Seq2[Message, error] {
 				}
 			}
 		}
+	}
+}
+
+// nameOffset names the request attribute an extended-ACK offset points at,
+// through the Conn's Formatter (which knows the family header and, when a
+// family set AttrName, the attribute names).
+func (c *Conn) nameOffset(e *Error, idx int) {
+	if e == nil || !e.HasOffset {
+		return
+	}
+	if d := c.fmt.DescribeOffset(c.requestBytes(idx), int(e.Offset)); d != "" {
+		e.Attr = d
 	}
 }
