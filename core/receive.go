@@ -53,10 +53,30 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 		if c.trace != nil {
 			c.fmt.Trace(c.trace, "recv", dgram)
 		}
-		s := ScanMessages(dgram)
-		for s.Next() {
-			m := s.Message()
-			m.From = from
+		// The header walk is MessageScanner's, inlined: one Message
+		// value reused for the whole datagram, no per-message copies.
+		m := Message{From: from}
+		var perr error
+		for off := 0; off < len(dgram); {
+			rest := dgram[off:]
+			if len(rest) < HeaderLen {
+				perr = &ParseError{What: "netlink header", Offset: off, Len: len(rest), Want: HeaderLen}
+				break
+			}
+			l := int(binary.NativeEndian.Uint32(rest))
+			if l < HeaderLen || l > len(rest) {
+				perr = &ParseError{What: "netlink message length", Offset: off, Len: len(rest), Want: l}
+				break
+			}
+			m.Header = Header{
+				Length:   uint32(l),
+				Type:     MessageType(binary.NativeEndian.Uint16(rest[4:])),
+				Flags:    HeaderFlags(binary.NativeEndian.Uint16(rest[6:])),
+				Sequence: binary.NativeEndian.Uint32(rest[8:]),
+				PID:      binary.NativeEndian.Uint32(rest[12:]),
+			}
+			m.Data = rest[HeaderLen:l:l]
+			off += Align(l)
 			switch call(cb.MsgIn, m) {
 			case Skip:
 				continue
@@ -211,7 +231,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 				return result
 			}
 		}
-		if err := s.Err(); err != nil {
+		if err := perr; err != nil {
 			switch invalid(cb.Invalid, Message{From: from}, err) {
 			case Skip:
 				continue
