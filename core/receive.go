@@ -39,7 +39,6 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 		cb = &noCallbacks
 	}
 	interrupted := false
-	var result error
 	for {
 		n, from, err := c.t.Receive(&c.rbuf)
 		if err != nil {
@@ -81,7 +80,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 			case Skip:
 				continue
 			case Stop:
-				return result
+				return nil
 			}
 			idx, ok := exp.match(m.Header.Sequence)
 			if !ok {
@@ -90,7 +89,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 					a = cb.SeqCheck(m)
 				}
 				if a == Stop {
-					return result
+					return nil
 				}
 				if a != Continue {
 					c.unexpected.Add(1)
@@ -102,13 +101,13 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 				case Skip:
 					continue
 				case Stop:
-					return result
+					return nil
 				}
 				interrupted = true
 			}
 			if m.Header.Flags&FlagAck != 0 && cb.SendAck != nil {
 				if a := cb.SendAck(m); a == Stop {
-					return result
+					return nil
 				} else if a == Skip {
 					continue
 				}
@@ -116,7 +115,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 			switch m.Header.Type {
 			case TypeNoop:
 				if call(cb.Skipped, m) == Stop {
-					return result
+					return nil
 				}
 				continue
 			case TypeOverrun:
@@ -124,7 +123,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 				case Skip:
 					continue
 				case Stop:
-					return result
+					return nil
 				}
 				c.overruns.Add(1)
 				return ErrOverrun
@@ -135,7 +134,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 					case Skip:
 						continue
 					case Stop:
-						return result
+						return nil
 					}
 					return e
 				}
@@ -143,13 +142,13 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 				case Skip:
 					continue
 				case Stop:
-					return result
+					return nil
 				}
 				if exp.seq != 0 && !exp.batch {
 					if interrupted {
 						return ErrDumpInterrupted
 					}
-					return result
+					return nil
 				}
 				continue
 			case TypeError:
@@ -160,7 +159,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 					case Skip:
 						continue
 					case Stop:
-						return result
+						return nil
 					}
 					return perr
 				}
@@ -169,7 +168,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 					case Skip:
 						continue
 					case Stop:
-						return result
+						return nil
 					}
 					if exp.batch {
 						if !ok {
@@ -179,20 +178,20 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 							exp.errs[idx] = nil
 						}
 						if exp.done++; exp.done == exp.n {
-							return result
+							return nil
 						}
 						continue
 					}
 					if interrupted {
 						return ErrDumpInterrupted
 					}
-					return result
+					return nil
 				}
 				switch errCall(cb.Error, m, e) {
 				case Skip:
 					continue
 				case Stop:
-					return result
+					return nil
 				}
 				if exp.batch {
 					if !ok {
@@ -204,7 +203,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 						exp.first = e
 					}
 					if exp.done++; exp.done == exp.n {
-						return result
+						return nil
 					}
 					continue
 				}
@@ -214,7 +213,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 			case Skip:
 				continue
 			case Stop:
-				return result
+				return nil
 			}
 			if exp.batch {
 				continue
@@ -228,7 +227,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 			if m.Header.Flags&FlagMulti == 0 && exp.dump {
 				// A dump answered by a single message (some
 				// families do that): it is the whole answer.
-				return result
+				return nil
 			}
 		}
 		if err := perr; err != nil {
@@ -236,12 +235,12 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 			case Skip:
 				continue
 			case Stop:
-				return result
+				return nil
 			}
 			return &OpError{Op: "netlink receive", Err: err}
 		}
 		if exp.seq == 0 {
-			return result
+			return nil
 		}
 	}
 }
