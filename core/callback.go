@@ -8,8 +8,7 @@ const (
 	Continue Action = iota
 	// Skip drops the message and reads the next one.
 	Skip
-	// Stop ends the receive loop at once; the call returns nil (or the
-	// error already met).
+	// Stop ends the receive loop at once; the call returns nil.
 	Stop
 )
 
