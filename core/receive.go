@@ -28,6 +28,18 @@ func (e *expect) match(seq uint32) (int, bool) {
 	return i, seq-e.seq < uint32(e.n)
 }
 
+// settle records the answer (nil: an ACK) to request idx of a batch and
+// reports whether every request of the batch has been answered.
+func (e *expect) settle(idx int, err error) bool {
+	if e.errs != nil {
+		e.errs[idx] = err
+	} else if e.first == nil {
+		e.first = err
+	}
+	e.done++
+	return e.done == e.n
+}
+
 // receive is the receive loop (nl_recvmsgs): it reads datagrams, drops
 // foreign senders and strangers, runs the callbacks, and hands data
 // messages to deliver (nil: none) until the exchange ends. After deliver
@@ -171,13 +183,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 						return nil
 					}
 					if exp.batch {
-						if !ok {
-							continue
-						}
-						if exp.errs != nil {
-							exp.errs[idx] = nil
-						}
-						if exp.done++; exp.done == exp.n {
+						if ok && exp.settle(idx, nil) {
 							return nil
 						}
 						continue
@@ -194,15 +200,7 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 					return nil
 				}
 				if exp.batch {
-					if !ok {
-						continue
-					}
-					if exp.errs != nil {
-						exp.errs[idx] = e
-					} else if exp.first == nil {
-						exp.first = e
-					}
-					if exp.done++; exp.done == exp.n {
+					if ok && exp.settle(idx, e) {
 						return nil
 					}
 					continue
