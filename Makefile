@@ -5,7 +5,7 @@ FUZZTIME     ?= 20s
 BENCHCOUNT   ?= 6
 STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 # Debian packages the tests compare against or drive.
-TEST_PKGS    := iproute2
+TEST_PKGS    := iproute2 ethtool conntrack iptables nftables
 
 .PHONY: run test deps vet lint bench fuzz build clean
 
@@ -18,6 +18,11 @@ run:
 deps:
 	@missing=""; \
 	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
+	command -v genl >/dev/null 2>&1 || missing="$$missing iproute2"; \
+	command -v ethtool >/dev/null 2>&1 || missing="$$missing ethtool"; \
+	command -v conntrack >/dev/null 2>&1 || missing="$$missing conntrack"; \
+	command -v iptables-legacy >/dev/null 2>&1 || missing="$$missing iptables"; \
+	command -v nft >/dev/null 2>&1 || missing="$$missing nftables"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; \

@@ -12,7 +12,16 @@ require (
 
 require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/nlkit/nlkit/genl v0.0.0
+	github.com/nlkit/nlkit/netfilter v0.0.0
+	github.com/nlkit/nlkit/route v0.0.0
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )
 
 replace github.com/nlkit/nlkit/core => ../core
+
+replace (
+	github.com/nlkit/nlkit/genl => ../genl
+	github.com/nlkit/nlkit/netfilter => ../netfilter
+	github.com/nlkit/nlkit/route => ../route
+)

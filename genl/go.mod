@@ -1,3 +1,11 @@
 module github.com/nlkit/nlkit/genl
 
 go 1.26.8
+
+require (
+	github.com/nlkit/nlkit/core v0.0.0
+	github.com/stretchr/testify v1.12.1
+	golang.org/x/sys v0.49.0
+)
+
+replace github.com/nlkit/nlkit/core => ../core

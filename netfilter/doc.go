@@ -1,3 +1,7 @@
-// Package netfilter is nlkit's netfilter family library. It is being built: see the
-// project's issues for its scope. It builds on github.com/nlkit/nlkit/core.
+// Package netfilter speaks nfnetlink (NETLINK_NETFILTER), the layer libnl
+// calls libnl-nf: the nfgenmsg header every message carries, the subsystem
+// IDs, message-type helpers and batch framing. The subsystems live in
+// subpackages: conntrack (flows, expectations, events), nflog (packets
+// logged by NFLOG rules) and nfqueue (packets queued to userspace for a
+// verdict).
 package netfilter
