@@ -17,12 +17,14 @@ import (
 //
 // # Concurrency
 //
-// A Conn is safe for use by many goroutines. Each call that talks to the
-// kernel — Send, SendBatch, Execute, ExecuteBatch, Run, Dump (for the
-// length of the iteration), Receive, Listen (for the length of the
-// iteration) — holds the Conn for its whole exchange, so requests are
-// serialised and replies can never cross between callers: every reply
-// is matched by sequence number and sender. Waiting for the Conn honours the
+// A Conn is safe for use by many goroutines. Each call that waits for the
+// kernel — Execute, ExecuteBatch, Run, Dump (for the length of the
+// iteration), Receive, Listen (for the length of the iteration) — holds
+// the Conn for its whole exchange, so requests are serialised and replies
+// can never cross between callers: every reply is matched by sequence
+// number and sender. Send, SendTo and SendBatch only send: they take a
+// lock of their own and never wait for an exchange, so one goroutine can
+// Listen while others Send on the same Conn (NFQUEUE verdicts, for one). Waiting for the Conn honours the
 // call's context. Close may be called at any time and unblocks a blocked
 // call. Because Listen holds the Conn while it waits for events, use one
 // Conn for events and another for requests. For the same reason, do not
@@ -44,8 +46,11 @@ type Conn struct {
 	closed atomic.Bool
 
 	rbuf []byte
-	sbuf []byte
-	offs []int // where each message of the last datagram sent starts in sbuf
+	sb   sendBuf // requests of the exchange holding the Conn
+
+	smu sync.Mutex // guards ob: Send, SendTo and SendBatch
+	ob  sendBuf
+	tmu sync.Mutex // serialises writes to the transport
 
 	wmu         sync.Mutex
 	watching    bool

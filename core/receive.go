@@ -268,14 +268,14 @@ func invalid(fn func(Message, error) Action, m Message, err error) Action {
 
 // requestBytes returns request i of the last datagram sent.
 func (c *Conn) requestBytes(i int) []byte {
-	if i < 0 || i >= len(c.offs) {
+	if i < 0 || i >= len(c.sb.offs) {
 		return nil
 	}
-	end := len(c.sbuf)
-	if i+1 < len(c.offs) {
-		end = c.offs[i+1]
+	end := len(c.sb.b)
+	if i+1 < len(c.sb.offs) {
+		end = c.sb.offs[i+1]
 	}
-	return c.sbuf[c.offs[i]:end]
+	return c.sb.b[c.sb.offs[i]:end]
 }
 
 // parseDoneError reads the error a strict dump may put in NLMSG_DONE.

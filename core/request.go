@@ -18,9 +18,18 @@ func (c *Conn) nextSeq() uint32 {
 	}
 }
 
-// encode appends m to the send buffer, assigning a sequence number when it
-// has none, and returns it as sent.
-func (c *Conn) encode(m Message) Message {
+// sendBuf is a datagram being built: its bytes and where each message
+// starts.
+type sendBuf struct {
+	b    []byte
+	offs []int
+}
+
+func (sb *sendBuf) reset() { sb.b, sb.offs = sb.b[:0], sb.offs[:0] }
+
+// encode appends m to sb, assigning a sequence number when it has none,
+// and returns it as sent.
+func (c *Conn) encode(sb *sendBuf, m Message) Message {
 	if m.Header.Sequence == 0 {
 		m.Header.Sequence = c.nextSeq()
 	}
@@ -28,16 +37,16 @@ func (c *Conn) encode(m Message) Message {
 		m.Header.PID = c.t.PortID()
 	}
 	m.Header.Length = uint32(m.Len())
-	c.offs = append(c.offs, len(c.sbuf))
-	c.sbuf = AppendMessage(c.sbuf, m)
+	sb.offs = append(sb.offs, len(sb.b))
+	sb.b = AppendMessage(sb.b, m)
 	return m
 }
 
-// flush sends the encoded datagram to port/group, calling MsgOut and the
+// flush sends the datagram in sb to port/group, calling MsgOut and the
 // trace first.
-func (c *Conn) flush(ctx context.Context, port, group uint32) error {
+func (c *Conn) flush(ctx context.Context, sb *sendBuf, port, group uint32) error {
 	if cb := c.cfg.Callbacks; cb != nil && cb.MsgOut != nil {
-		s := ScanMessages(c.sbuf)
+		s := ScanMessages(sb.b)
 		for s.Next() {
 			if a := cb.MsgOut(s.Message()); a != Continue {
 				return &OpError{Op: "netlink send", Err: errors.New("cancelled by the MsgOut callback")}
@@ -45,9 +54,12 @@ func (c *Conn) flush(ctx context.Context, port, group uint32) error {
 		}
 	}
 	if c.trace != nil {
-		c.fmt.Trace(c.trace, "send", c.sbuf)
+		c.fmt.Trace(c.trace, "send", sb.b)
 	}
-	if err := c.t.Send(c.sbuf, port, group); err != nil {
+	c.tmu.Lock()
+	err := c.t.Send(sb.b, port, group)
+	c.tmu.Unlock()
+	if err != nil {
 		return c.ioErr(ctx, "netlink send", err)
 	}
 	return nil
@@ -60,34 +72,45 @@ func (c *Conn) Send(ctx context.Context, m Message) (uint32, error) {
 }
 
 // SendTo sends one message to a userspace port or a multicast group (port
-// 0 and group 0: the kernel).
+// 0 and group 0: the kernel). Like Send, it does not wait for a running
+// exchange or Listen.
 func (c *Conn) SendTo(ctx context.Context, m Message, port, group uint32) (uint32, error) {
-	if err := c.lock(ctx); err != nil {
+	if err := c.sendLock(ctx); err != nil {
 		return 0, err
 	}
-	defer c.unlock()
-	w := c.watch(ctx)
-	defer c.unwatch(w)
-	c.sbuf, c.offs = c.sbuf[:0], c.offs[:0]
-	m = c.encode(m)
-	return m.Header.Sequence, c.flush(ctx, port, group)
+	defer c.smu.Unlock()
+	c.ob.reset()
+	m = c.encode(&c.ob, m)
+	return m.Header.Sequence, c.flush(ctx, &c.ob, port, group)
+}
+
+// sendLock takes the send-only lock. A send never blocks on the socket
+// (a full peer gives EAGAIN), so ctx is only checked, not watched.
+func (c *Conn) sendLock(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &OpError{Op: "netlink send", Err: err}
+	}
+	c.smu.Lock()
+	if c.closed.Load() {
+		c.smu.Unlock()
+		return ErrClosed
+	}
+	return nil
 }
 
 // SendBatch sends ms to the kernel in one datagram (one sendmsg), assigning
 // sequence numbers to those without one (written back into ms). It does
 // not wait for replies: use ExecuteBatch for that.
 func (c *Conn) SendBatch(ctx context.Context, ms []Message) error {
-	if err := c.lock(ctx); err != nil {
+	if err := c.sendLock(ctx); err != nil {
 		return err
 	}
-	defer c.unlock()
-	w := c.watch(ctx)
-	defer c.unwatch(w)
-	c.sbuf, c.offs = c.sbuf[:0], c.offs[:0]
+	defer c.smu.Unlock()
+	c.ob.reset()
 	for i := range ms {
-		ms[i] = c.encode(ms[i])
+		ms[i] = c.encode(&c.ob, ms[i])
 	}
-	return c.flush(ctx, 0, 0)
+	return c.flush(ctx, &c.ob, 0, 0)
 }
 
 // Execute sends req and waits for its answer (libnl's nl_send_sync and
@@ -162,9 +185,9 @@ func (c *Conn) doLocked(ctx context.Context, req Message, deliver func(Message) 
 	} else {
 		req.Header.Flags |= FlagAck
 	}
-	c.sbuf, c.offs = c.sbuf[:0], c.offs[:0]
-	req = c.encode(req)
-	if err := c.flush(ctx, 0, 0); err != nil {
+	c.sb.reset()
+	req = c.encode(&c.sb, req)
+	if err := c.flush(ctx, &c.sb, 0, 0); err != nil {
 		return err
 	}
 	exp := expect{seq: req.Header.Sequence, n: 1, dump: dump}
@@ -242,21 +265,21 @@ func (c *Conn) ExecuteBatch(ctx context.Context, ms []Message, errs []error) err
 	}
 	var first error
 	for start := 0; start < len(ms); {
-		c.sbuf, c.offs = c.sbuf[:0], c.offs[:0]
+		c.sb.reset()
 		end := start
 		base := c.nextSeq()
 		for end < len(ms) && end-start < size {
 			m := ms[end]
 			m.Header.Flags |= FlagRequest | FlagAck
 			m.Header.Sequence = base + uint32(end-start)
-			if end > start && c.maxDatagram > 0 && len(c.sbuf)+Align(m.Len()) > c.maxDatagram {
+			if end > start && c.maxDatagram > 0 && len(c.sb.b)+Align(m.Len()) > c.maxDatagram {
 				break
 			}
-			c.encode(m)
+			c.encode(&c.sb, m)
 			end++
 		}
 		c.seq.Store(base + uint32(end-start-1))
-		if err := c.flush(ctx, 0, 0); err != nil {
+		if err := c.flush(ctx, &c.sb, 0, 0); err != nil {
 			return err
 		}
 		exp := expect{seq: base, n: end - start, batch: true}

@@ -233,3 +233,43 @@ func TestUserspaceSendToFullPeer(t *testing.T) {
 	_, err = client.SendTo(ctx, msg, server.PortID(), 0)
 	require.NoError(t, err)
 }
+
+// Send does not wait for a Listen running on the same Conn: a server
+// listening for requests answers each one from inside its Listen loop's
+// goroutine pair (the pattern NFQUEUE verdicts follow).
+func TestSendWhileListening(t *testing.T) {
+	t.Parallel()
+	ns := nstest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	server := dialProto(t, unix.NETLINK_USERSOCK, &core.Config{NetNS: ns, AcceptNonKernel: true})
+	client := dialProto(t, unix.NETLINK_USERSOCK, &core.Config{NetNS: ns, AcceptNonKernel: true})
+
+	lctx, lcancel := context.WithCancel(ctx)
+	defer lcancel()
+	got := make(chan core.Message, 4)
+	listening := make(chan struct{})
+	go func() {
+		close(listening)
+		for m, err := range server.Listen(lctx) {
+			if err != nil {
+				return
+			}
+			got <- m.Clone()
+		}
+	}()
+	<-listening
+	for i := range 3 {
+		_, err := client.SendTo(ctx, core.Message{Header: core.Header{Type: userType}, Data: []byte{byte(i)}}, server.PortID(), 0)
+		require.NoError(t, err)
+		m := <-got
+		// The server answers from another goroutine while its Listen
+		// still holds the Conn.
+		_, err = server.SendTo(ctx, core.Message{Header: core.Header{Type: userType, Sequence: m.Header.Sequence}, Data: m.Data}, m.From.Port, 0)
+		require.NoError(t, err)
+		msgs, err := client.Receive(ctx)
+		require.NoError(t, err)
+		require.Len(t, msgs, 1)
+		require.Equal(t, []byte{byte(i)}, msgs[0].Data)
+	}
+}
