@@ -12,6 +12,7 @@ import (
 	"github.com/nlkit/nlkit/cmd/internal/cli"
 	"github.com/nlkit/nlkit/cmd/internal/decode"
 	"github.com/nlkit/nlkit/core"
+	"github.com/nlkit/nlkit/route"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
@@ -20,23 +21,32 @@ import (
 // cannot hang it.
 const demoTimeout = 30 * time.Second
 
+// demoEventWait bounds the wait for the event trace: the kernel queues
+// the notifications of a change before it acknowledges it, so they are
+// normally there at once.
+const demoEventWait = 2 * time.Second
+
 func newDemoCommand(env *cli.Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
-		Short: "Build links, addresses and routes in a throwaway namespace, and show the messages",
-		Long: `demo shows the nlkit SDK at work with its core alone. In a new, anonymous
-network namespace (nothing on this host changes) it creates a bridge and a
-veth pair, brings them up, adds IPv4 and IPv6 addresses and a few routes,
-provokes two kernel errors to show their extended-ACK text, then dumps the
-links, addresses and routes and prints each message's attribute tree.
+		Short: "Build links, addresses and routes in a throwaway namespace with the route SDK, and show them",
+		Long: `demo shows the nlkit SDK at work. In a new, anonymous network namespace
+(nothing on this host changes) it watches for events (route.Watch), then,
+through the route package's typed calls, creates a bridge and a veth pair
+(LinkAdd), brings them up (LinkChange), adds IPv4 and IPv6 addresses
+(AddrAdd) and a few routes (RouteAdd), and shows what the watch saw. It
+provokes two kernel errors to show their extended-ACK text, then dumps
+the links, addresses and routes: one line each from the typed objects,
+and the attribute tree of each message the demo made.
 
 It needs root (creating a namespace needs CAP_SYS_ADMIN).
 
 With --netns NAME it works in that namespace instead, which must be empty
 (only lo), and leaves what it built there for you to inspect.
--j prints the whole report as JSON; -d shows every attribute (statistics,
-per-family settings, link kind data) and the local table's routes' trees;
---debug prints every message sent and received on stderr.`,
+-j prints the whole report as JSON (the objects with the field names of
+ip -j); -d shows every attribute (statistics, per-family settings, link
+kind data) and the local table's routes' trees; --debug prints every
+message sent and received on stderr.`,
 		Args: cli.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), demoTimeout)
@@ -77,18 +87,19 @@ func demoAddrs() []demoAddr {
 
 func demoRoutes() []demoRoute {
 	return []demoRoute{
-		{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParseAddr("192.0.2.2"), demoVeth, unix.RT_TABLE_MAIN},
-		{netip.MustParsePrefix("2001:db8:2::/48"), netip.MustParseAddr("2001:db8::2"), demoVeth, unix.RT_TABLE_MAIN},
+		{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParseAddr("192.0.2.2"), demoVeth, route.TableMain},
+		{netip.MustParsePrefix("2001:db8:2::/48"), netip.MustParseAddr("2001:db8::2"), demoVeth, route.TableMain},
 		{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParseAddr("203.0.113.254"), demoBridge, demoTable},
 	}
 }
 
-// demo is one run: the socket, what was done, and the report.
+// demo is one run: the sockets, what was done, and the report.
 type demo struct {
 	env   *cli.Env
 	ctx   context.Context
-	conn  *core.Conn
-	enc   core.AttrEncoder
+	conn  *core.Conn   // the requests' socket, counted and traced
+	rc    *route.Conn  // the route SDK over conn
+	watch *route.Watcher
 	fmt   *core.Formatter
 	index map[string]int32 // link name -> ifindex
 	names map[int32]string // ifindex -> link name
@@ -118,6 +129,8 @@ func runDemo(ctx context.Context, env *cli.Env) error {
 		return err
 	}
 	cfg.NetNS = ns
+	// The watch gets its own socket, uncounted: it only listens.
+	watchCfg := *cfg
 	cfg.Callbacks = &core.Callbacks{
 		MsgOut: func(core.Message) core.Action { d.sent++; return core.Continue },
 		MsgIn:  func(core.Message) core.Action { d.received++; return core.Continue },
@@ -126,29 +139,25 @@ func runDemo(ctx context.Context, env *cli.Env) error {
 	if err != nil {
 		return needsRoot(err)
 	}
-	defer d.conn.Close()
+	d.rc = route.NewConn(d.conn)
 	if !owned {
 		if err := d.checkEmpty(); err != nil {
 			return err
 		}
 	}
+	d.watch, err = route.Watch(&watchCfg, route.GroupLink, route.GroupIPv4Addr, route.GroupIPv6Addr,
+		route.GroupIPv4Route, route.GroupIPv6Route)
+	if err != nil {
+		return needsRoot(err)
+	}
+	defer d.watch.Close()
 
 	d.intro()
 	d.sync()
-	if err := d.buildLinks(); err != nil {
-		return err
-	}
-	if err := d.addAddresses(); err != nil {
-		return err
-	}
-	if err := d.addRoutes(); err != nil {
-		return err
-	}
-	if err := d.showErrors(); err != nil {
-		return err
-	}
-	if err := d.dumpAll(); err != nil {
-		return err
+	for _, step := range []func() error{d.buildLinks, d.addAddresses, d.addRoutes, d.traceEvents, d.showErrors, d.dumpAll} {
+		if err := step(); err != nil {
+			return err
+		}
 	}
 	d.finish(time.Since(start))
 	if env.JSON {
@@ -191,13 +200,12 @@ func needsRoot(err error) error {
 // the demo never changes a namespace in use.
 func (d *demo) checkEmpty() error {
 	var others []string
-	for m, err := range d.conn.Dump(d.ctx, dumpRequest(unix.RTM_GETLINK, unix.SizeofIfInfomsg)) {
+	for l, err := range d.rc.LinkIter(d.ctx, &route.LinkFilter{SkipStats: true}) {
 		if err != nil {
-			return core.WithOp(err, "list links")
+			return err
 		}
-		dm := decode.Decode(unix.NETLINK_ROUTE, m)
-		if a := dm.Find("IFLA_IFNAME"); a != nil && a.Value != "lo" {
-			others = append(others, fmt.Sprint(a.Value))
+		if l.Name != "lo" {
+			others = append(others, l.Name)
 		}
 	}
 	if len(others) > 0 {
@@ -207,40 +215,37 @@ func (d *demo) checkEmpty() error {
 	return nil
 }
 
-// execute sends req and waits for its ACK, recording the step.
-func (d *demo) execute(action string, req core.Message) error {
-	if _, err := d.conn.Execute(d.ctx, req); err != nil {
-		return core.WithOp(err, action)
+// step runs one SDK call, recording it with the request it sends.
+func (d *demo) step(action string, request core.MessageType, call func() error) error {
+	if err := call(); err != nil {
+		return err
 	}
-	step := demoStep{Action: action, Request: decode.MessageTypeName(unix.NETLINK_ROUTE, req.Header.Type)}
-	d.rep.Steps = append(d.rep.Steps, step)
-	d.textf("  + %-13s %s\n", step.Request, action)
+	s := demoStep{Action: action, Request: decode.MessageTypeName(unix.NETLINK_ROUTE, request)}
+	d.rep.Steps = append(d.rep.Steps, s)
+	d.textf("  + %-13s %s\n", s.Request, action)
 	d.sync()
 	return nil
 }
 
-// lookup asks the kernel for link name's index.
+// lookup asks the kernel for link name's index (one RTM_GETLINK).
 func (d *demo) lookup(name string) error {
-	reply, err := d.conn.Execute(d.ctx, getLinkRequest(&d.enc, name))
+	l, err := d.rc.LinkByName(d.ctx, name)
 	if err != nil {
-		return core.WithOp(err, "get link "+name)
+		return err
 	}
-	for _, m := range reply {
-		if idx, ok := linkIndex(m); ok {
-			d.index[name], d.names[idx] = idx, name
-			return nil
-		}
-	}
-	return fmt.Errorf("get link %s: no link in the kernel's answer", name)
+	d.index[name], d.names[l.Index] = l.Index, name
+	return nil
 }
 
 func (d *demo) buildLinks() error {
-	d.section("Links", "RTM_NEWLINK with IFLA_LINKINFO, then RTM_SETLINK")
-	if err := d.execute("create bridge "+demoBridge, newLinkRequest(&d.enc, demoBridge, "bridge", "")); err != nil {
+	d.section("Links", "route.Conn LinkAdd, LinkChange: RTM_NEWLINK")
+	bridge := &route.Link{Name: demoBridge, Info: &route.BridgeInfo{}}
+	if err := d.step("create bridge "+demoBridge, unix.RTM_NEWLINK, func() error { return d.rc.LinkAdd(d.ctx, bridge) }); err != nil {
 		return err
 	}
 	d.rep.Made.Links++
-	if err := d.execute("create veth pair "+demoVeth+" <-> "+demoPeer, newLinkRequest(&d.enc, demoVeth, "veth", demoPeer)); err != nil {
+	veth := &route.Link{Name: demoVeth, Info: &route.VethInfo{Peer: &route.Link{Name: demoPeer}}}
+	if err := d.step("create veth pair "+demoVeth+" <-> "+demoPeer, unix.RTM_NEWLINK, func() error { return d.rc.LinkAdd(d.ctx, veth) }); err != nil {
 		return err
 	}
 	d.rep.Made.Links += 2 // one request, two links
@@ -249,11 +254,14 @@ func (d *demo) buildLinks() error {
 			return err
 		}
 	}
-	if err := d.execute("put "+demoPeer+" in "+demoBridge+", set it up", setLinkUpRequest(&d.enc, d.index[demoPeer], d.index[demoBridge])); err != nil {
+	port := &route.Link{Index: d.index[demoPeer], Flags: route.LinkUp, Change: route.LinkUp,
+		Master: uint32(d.index[demoBridge]), HasMaster: true}
+	if err := d.step("put "+demoPeer+" in "+demoBridge+", set it up", unix.RTM_NEWLINK, func() error { return d.rc.LinkChange(d.ctx, port) }); err != nil {
 		return err
 	}
 	for _, n := range []string{demoVeth, demoBridge} {
-		if err := d.execute("set "+n+" up", setLinkUpRequest(&d.enc, d.index[n], 0)); err != nil {
+		up := &route.Link{Index: d.index[n], Flags: route.LinkUp, Change: route.LinkUp}
+		if err := d.step("set "+n+" up", unix.RTM_NEWLINK, func() error { return d.rc.LinkChange(d.ctx, up) }); err != nil {
 			return err
 		}
 	}
@@ -261,9 +269,13 @@ func (d *demo) buildLinks() error {
 }
 
 func (d *demo) addAddresses() error {
-	d.section("Addresses", "RTM_NEWADDR")
+	d.section("Addresses", "route.Conn AddrAdd: RTM_NEWADDR")
 	for _, a := range demoAddrs() {
-		if err := d.execute("add "+a.prefix.String()+" to "+a.link, newAddrRequest(&d.enc, a.prefix, d.index[a.link])); err != nil {
+		addr := &route.Addr{Index: d.index[a.link], Prefix: a.prefix}
+		if a.prefix.Addr().Is6() {
+			addr.Flags = route.AddrNoDAD // usable at once, no duplicate address detection
+		}
+		if err := d.step("add "+a.prefix.String()+" to "+a.link, unix.RTM_NEWADDR, func() error { return d.rc.AddrAdd(d.ctx, addr) }); err != nil {
 			return err
 		}
 		d.rep.Made.Addresses++
@@ -272,9 +284,11 @@ func (d *demo) addAddresses() error {
 }
 
 func (d *demo) addRoutes() error {
-	d.section("Routes", "RTM_NEWROUTE")
+	d.section("Routes", "route.Conn RouteAdd: RTM_NEWROUTE")
 	for _, r := range demoRoutes() {
-		if err := d.execute(routeAction(r), newRouteRequest(&d.enc, r.dst, r.gw, d.index[r.link], r.table)); err != nil {
+		rt := &route.Route{Dst: r.dst, Gateway: r.gw, OIF: uint32(d.index[r.link]), Table: r.table,
+			Protocol: route.ProtocolStatic, Type: route.RouteTypeUnicast}
+		if err := d.step(routeAction(r), unix.RTM_NEWROUTE, func() error { return d.rc.RouteAdd(d.ctx, rt) }); err != nil {
 			return err
 		}
 		d.rep.Made.Routes++
@@ -288,31 +302,97 @@ func routeAction(r demoRoute) string {
 		dst = "default"
 	}
 	s := "add " + dst + " via " + r.gw.String() + " dev " + r.link
-	if r.table != unix.RT_TABLE_MAIN {
-		s += " table " + decode.TableName(r.table)
+	if r.table != route.TableMain {
+		s += " table " + route.TableName(r.table)
 	}
 	return s
 }
 
-// showErrors sends two requests the kernel refuses, and shows how it
+// demoAwaited are the events the trace waits for: one for each address
+// and route the demo made. The kernel sends a route's at once, but an
+// IPv6 address's only when duplicate address detection is over (at once
+// with nodad, but from a work queue), so it may come after later steps'.
+func demoAwaited() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range demoAddrs() {
+		m["addr "+a.prefix.String()] = true
+	}
+	for _, r := range demoRoutes() {
+		m["route "+r.dst.String()+" "+route.TableName(r.table)] = true
+	}
+	return m
+}
+
+// demoEventKey names what ev is about, in demoAwaited's terms.
+func demoEventKey(ev *route.Event) string {
+	if ev.Type != route.EventNew {
+		return ""
+	}
+	switch o := ev.Object.(type) {
+	case *route.Addr:
+		return "addr " + o.Prefix.String()
+	case *route.Route:
+		return "route " + o.Dst.String() + " " + route.TableName(o.Table)
+	}
+	return ""
+}
+
+// traceEvents reads what the watch saw, until every address and route
+// the demo made has shown up (or demoEventWait passes).
+func (d *demo) traceEvents() error {
+	d.section("Events", "what route.Watch saw meanwhile, as nlkit monitor prints them")
+	ctx, cancel := context.WithTimeout(d.ctx, demoEventWait)
+	defer cancel()
+	names := map[int32]string{}
+	for i, n := range d.names {
+		names[i] = n
+	}
+	awaited := demoAwaited()
+	for ev, err := range d.watch.Events(ctx) {
+		if err != nil {
+			if errors.Is(err, core.ErrOverrun) {
+				d.textf("  [OVERRUN] events were lost\n")
+				continue
+			}
+			if ctx.Err() != nil && d.ctx.Err() == nil {
+				d.textf("  (no more events within %s)\n", demoEventWait)
+				break
+			}
+			return core.WithOp(err, "watch events")
+		}
+		line, _, _ := strings.Cut(monitorLine(&ev, names), "\\") // a link's second line
+		d.rep.Events = append(d.rep.Events, ev)
+		d.rep.EventLines = append(d.rep.EventLines, strings.TrimSpace(line))
+		d.textf("  %s\n", d.rep.EventLines[len(d.rep.EventLines)-1])
+		delete(awaited, demoEventKey(&ev))
+		if len(awaited) == 0 {
+			break
+		}
+	}
+	d.sync()
+	return nil
+}
+
+// showErrors makes two requests the kernel refuses, and shows how it
 // explains itself (extended ACK).
 func (d *demo) showErrors() error {
 	d.section("Errors", "the kernel's own explanation, from its extended ACK")
 	bad := []struct {
-		action string
-		req    func() core.Message
+		action  string
+		request core.MessageType
+		call    func() error
 	}{
-		{`create link bogus0 of kind "nlkit-nosuch"`, func() core.Message {
-			return newLinkRequest(&d.enc, "bogus0", "nlkit-nosuch", "")
+		{`create link bogus0 of kind "nlkit-nosuch"`, unix.RTM_NEWLINK, func() error {
+			return d.rc.LinkAdd(d.ctx, &route.Link{Name: "bogus0", Info: &route.RawLinkInfo{Name: "nlkit-nosuch"}})
 		}},
-		{"add 198.51.100.0/25 via 198.18.0.1, which no link reaches", func() core.Message {
-			return newRouteRequest(&d.enc, netip.MustParsePrefix("198.51.100.0/25"), netip.MustParseAddr("198.18.0.1"), 0, unix.RT_TABLE_MAIN)
+		{"add 198.51.100.0/25 via 198.18.0.1, which no link reaches", unix.RTM_NEWROUTE, func() error {
+			return d.rc.RouteAdd(d.ctx, &route.Route{Dst: netip.MustParsePrefix("198.51.100.0/25"),
+				Gateway: netip.MustParseAddr("198.18.0.1"), Protocol: route.ProtocolStatic, Type: route.RouteTypeUnicast})
 		}},
 	}
 	for _, b := range bad {
-		req := b.req()
-		de := demoError{Action: b.action, Request: decode.MessageTypeName(unix.NETLINK_ROUTE, req.Header.Type)}
-		_, err := d.conn.Execute(d.ctx, req)
+		de := demoError{Action: b.action, Request: decode.MessageTypeName(unix.NETLINK_ROUTE, b.request)}
+		err := b.call()
 		var ke *core.Error
 		switch {
 		case err == nil:
@@ -321,9 +401,9 @@ func (d *demo) showErrors() error {
 			de.Errno = errnoName(ke.Errno)
 			de.Code = int(ke.Errno)
 			de.Message = ke.Message
-			de.Error = core.WithOp(err, b.action).Error()
+			de.Error = err.Error()
 		default:
-			return core.WithOp(err, b.action)
+			return err
 		}
 		d.rep.Errors = append(d.rep.Errors, de)
 		d.textf("  ! %-13s %s\n", de.Request, de.Action)

@@ -26,10 +26,17 @@ type jsonReport struct {
 		ExtAck  string `json:"ext_ack"`
 		Error   string `json:"error"`
 	} `json:"errors"`
-	Links     []jsonMsg `json:"links"`
-	Addresses []jsonMsg `json:"addresses"`
-	Routes    []jsonMsg `json:"routes"`
-	Made      struct {
+	Events     []map[string]any `json:"events"`
+	EventLines []string         `json:"event_lines"`
+	Links      []map[string]any `json:"links"`
+	Addresses  []map[string]any `json:"addresses"`
+	Routes     []map[string]any `json:"routes"`
+	Messages   struct {
+		Links     []jsonMsg `json:"links"`
+		Addresses []jsonMsg `json:"addresses"`
+		Routes    []jsonMsg `json:"routes"`
+	} `json:"messages"`
+	Made struct {
 		Links, Addresses, Routes int
 	} `json:"made"`
 	Summary struct {
@@ -138,46 +145,54 @@ func TestDemoMatchesKernel(t *testing.T) {
 	rep := runDemoJSON(t, "--netns", name)
 	require.Equal(t, name, rep.Namespace)
 
-	// Links: the same indexes, names, MTUs, addresses and masters.
+	// Links, as the route SDK decoded them: the same indexes, names, MTUs
+	// and masters as ip shows.
 	type link struct {
-		Name, Addr, Master string
-		MTU                float64
+		Name, Master string
+		MTU          float64
 	}
 	kernel := map[float64]link{}
 	for _, l := range ipJSON(t, name, "link", "show") {
 		master, _ := l["master"].(string)
-		kernel[l["ifindex"].(float64)] = link{l["ifname"].(string), l["address"].(string), master, l["mtu"].(float64)}
+		kernel[l["ifindex"].(float64)] = link{l["ifname"].(string), master, l["mtu"].(float64)}
+	}
+	names := map[float64]string{}
+	for _, l := range rep.Links {
+		names[l["ifindex"].(float64)] = l["ifname"].(string)
 	}
 	reported := map[float64]link{}
-	names := map[float64]string{}
-	for _, m := range rep.Links {
-		names[m.Header["ifindex"].(float64)] = m.str("IFLA_IFNAME")
-	}
-	for _, m := range rep.Links {
-		l := link{Name: m.str("IFLA_IFNAME"), Addr: m.str("IFLA_ADDRESS"), MTU: m.attr("IFLA_MTU").Value.(float64)}
-		if a := m.attr("IFLA_MASTER"); a != nil {
-			l.Master = names[a.Value.(float64)]
+	for _, l := range rep.Links {
+		rl := link{Name: l["ifname"].(string), MTU: l["mtu"].(float64)}
+		if m, ok := l["master"].(float64); ok {
+			rl.Master = names[m]
 		}
-		reported[m.Header["ifindex"].(float64)] = l
+		reported[l["ifindex"].(float64)] = rl
 	}
 	require.Equal(t, kernel, reported)
 	require.Len(t, reported, 4) // lo, br0, veth0, veth1
 	require.Equal(t, "br0", reported[findIndex(t, names, "veth1")].Master)
 	require.Equal(t, len(rep.Links), rep.Summary.Links)
+	require.Len(t, rep.Messages.Links, len(rep.Links))
 
-	// The veth pair and the bridge are what the demo says they are.
+	// The veth pair and the bridge are what the demo says they are, in
+	// the typed links and in the messages' trees.
 	kinds := map[string]string{}
-	for _, m := range rep.Links {
-		kinds[m.str("IFLA_IFNAME")] = m.str("IFLA_LINKINFO", "IFLA_INFO_KIND")
-		if m.str("IFLA_IFNAME") != "lo" {
-			require.Contains(t, m.Header["flags"], "UP", m.str("IFLA_IFNAME"))
+	for _, l := range rep.Links {
+		info, _ := l["linkinfo"].(map[string]any)
+		kind, _ := info["info_kind"].(string)
+		kinds[l["ifname"].(string)] = kind
+		if l["ifname"] != "lo" {
+			require.Contains(t, l["flags"], "UP", l["ifname"])
 		}
 	}
 	require.Equal(t, map[string]string{"lo": "", "br0": "bridge", "veth0": "veth", "veth1": "veth"}, kinds)
+	for _, m := range rep.Messages.Links {
+		require.Equal(t, kinds[m.str("IFLA_IFNAME")], m.str("IFLA_LINKINFO", "IFLA_INFO_KIND"))
+	}
 
 	// lo and bridges cannot leave their namespace; a veth can
 	// (IFLA_NETNS_IMMUTABLE).
-	for _, m := range rep.Links {
+	for _, m := range rep.Messages.Links {
 		want := "0"
 		if n := m.str("IFLA_IFNAME"); n == "lo" || n == "br0" {
 			want = "1"
@@ -192,21 +207,19 @@ func TestDemoMatchesKernel(t *testing.T) {
 		for _, a := range l["addr_info"].([]any) {
 			a := a.(map[string]any)
 			if a["scope"] == "global" {
-				kernelAddrs = append(kernelAddrs, fmt.Sprintf("%s %s/%v", l["ifname"], a["local"], a["prefixlen"]))
+				kernelAddrs = append(kernelAddrs, fmt.Sprintf("%s %s/%v %v", l["ifname"], a["local"], a["prefixlen"], a["nodad"]))
 			}
 		}
 	}
-	for _, m := range rep.Addresses {
-		if m.Header["scope"] == "global" {
-			local := m.str("IFA_LOCAL")
-			if local == "" {
-				local = m.str("IFA_ADDRESS")
-			}
-			reportedAddrs = append(reportedAddrs, fmt.Sprintf("%s %s/%v", names[m.Header["ifindex"].(float64)], local, m.Header["prefixlen"]))
+	for _, a := range rep.Addresses {
+		if a["scope"] == "global" {
+			reportedAddrs = append(reportedAddrs, fmt.Sprintf("%s %s/%v %v", names[a["ifindex"].(float64)], a["local"], a["prefixlen"], a["nodad"]))
 		}
 	}
 	require.Equal(t, sorted(kernelAddrs), sorted(reportedAddrs))
-	require.Equal(t, []string{"br0 2001:db8:1::1/64", "br0 203.0.113.1/24", "veth0 192.0.2.1/24", "veth0 2001:db8::1/64"}, sorted(reportedAddrs))
+	require.Equal(t, []string{"br0 2001:db8:1::1/64 true", "br0 203.0.113.1/24 <nil>",
+		"veth0 192.0.2.1/24 <nil>", "veth0 2001:db8::1/64 true"}, sorted(reportedAddrs))
+	require.Len(t, rep.Messages.Addresses, len(rep.Addresses))
 
 	// Routes: the static ones, in every table.
 	var kernelRoutes, reportedRoutes []string
@@ -217,20 +230,18 @@ func TestDemoMatchesKernel(t *testing.T) {
 		}
 		kernelRoutes = append(kernelRoutes, fmt.Sprintf("%s via %s dev %s table %s", r["dst"], r["gateway"], r["dev"], table))
 	}
-	for _, m := range rep.Routes {
-		if m.Header["protocol"] != "static" {
+	for _, r := range rep.Routes {
+		if r["protocol"] != "static" {
 			continue
 		}
-		dst := "default"
-		if d := m.str("RTA_DST"); d != "" {
-			dst = fmt.Sprintf("%s/%v", d, m.Header["dst_len"])
+		var dev float64
+		_, err := fmt.Sscanf(r["dev"].(string), "if%v", &dev)
+		require.NoError(t, err)
+		table, _ := r["table"].(string)
+		if table == "" {
+			table = "main"
 		}
-		table := m.Header["table"].(string)
-		if t := m.str("RTA_TABLE"); t == "100" {
-			table = t
-		}
-		reportedRoutes = append(reportedRoutes, fmt.Sprintf("%s via %s dev %s table %s", dst, m.str("RTA_GATEWAY"),
-			names[m.attr("RTA_OIF").Value.(float64)], table))
+		reportedRoutes = append(reportedRoutes, fmt.Sprintf("%s via %s dev %s table %s", r["dst"], r["gateway"], names[dev], table))
 	}
 	require.Equal(t, sorted(kernelRoutes), sorted(reportedRoutes))
 	require.Len(t, reportedRoutes, 3)
@@ -240,6 +251,36 @@ func TestDemoMatchesKernel(t *testing.T) {
 	}
 	require.Equal(t, len(rep.Routes), n)
 	require.Equal(t, len(rep.Routes), rep.Summary.Routes)
+	require.Len(t, rep.Messages.Routes, len(rep.Routes))
+
+	// The events the watch saw: each address and static route, the
+	// addresses before the routes through them.
+	require.Len(t, rep.EventLines, len(rep.Events))
+	at := func(sub string) int {
+		for i, l := range rep.EventLines {
+			if strings.Contains(l, sub) {
+				return i
+			}
+		}
+		t.Fatalf("no event %q in:\n%s", sub, strings.Join(rep.EventLines, "\n"))
+		return -1
+	}
+	for _, want := range []string{"[LINK] ", "br0", "veth0", "veth1"} {
+		at(want)
+	}
+	v4 := at("veth0 inet 192.0.2.1/24 scope global veth0")
+	v6 := at("veth0 inet6 2001:db8::1/64 scope global nodad")
+	at("br0   inet 203.0.113.1/24")
+	at("br0   inet6 2001:db8:1::1/64")
+	require.Less(t, v4, at("[ROUTE] 198.51.100.0/24 via 192.0.2.2 dev veth0 proto static"))
+	require.Less(t, at("[ROUTE] 2001:db8::/64 dev veth0 proto kernel"), at("[ROUTE] 2001:db8:2::/48 via 2001:db8::2 dev veth0 proto static"))
+	require.Positive(t, v6)
+	at("[ROUTE] default via 203.0.113.254 dev br0 table 100 proto static")
+	for _, ev := range rep.Events {
+		require.Equal(t, "new", ev["event"])
+		require.Contains(t, []string{"LINK", "ADDR", "ROUTE"}, ev["kind"])
+		require.NotNil(t, ev["object"])
+	}
 
 	// The refused requests: the kernel's reasons, and nothing changed.
 	require.Len(t, rep.Errors, 2)
@@ -258,9 +299,9 @@ func TestDemoMatchesKernel(t *testing.T) {
 	require.Equal(t, 3, rep.Made.Routes)
 	require.Len(t, rep.Steps, 12)
 	require.Greater(t, rep.Summary.Received, rep.Summary.Sent)
-	checkDecoded(t, rep.Links)
-	checkDecoded(t, rep.Addresses)
-	checkDecoded(t, rep.Routes)
+	checkDecoded(t, rep.Messages.Links)
+	checkDecoded(t, rep.Messages.Addresses)
+	checkDecoded(t, rep.Messages.Routes)
 }
 
 func findIndex(t *testing.T, names map[float64]string, name string) float64 {
@@ -323,8 +364,12 @@ func TestDemoAnonymous(t *testing.T) {
 		"Nexthop has invalid gateway",
 		// Attribute trees with names, from the dumps.
 		"IFLA_IFNAME", "IFLA_INFO_KIND", "IFLA_INFO_SLAVE_KIND", "IFA_LOCAL", "RTA_GATEWAY", "RTA_TABLE",
-		"198.51.100.0/24 via 192.0.2.2 dev veth0 table main proto static",
+		"198.51.100.0/24 via 192.0.2.2 dev veth0 proto static",
 		"default via 203.0.113.254 dev br0 table 100 proto static",
+		"through the nlkit route SDK",
+		"Events  (what route.Watch saw",
+		"[ADDR] ", "veth0 inet 192.0.2.1/24 scope global veth0",
+		"[ROUTE] 198.51.100.0/24 via 192.0.2.2 dev veth0 proto static",
 		"The kernel reports 4 links, ",
 		"The demo made 3 links, 4 addresses and 3 routes, and showed 2 kernel errors.",
 	} {
@@ -334,8 +379,8 @@ func TestDemoAnonymous(t *testing.T) {
 	rep := runDemoJSON(t)
 	require.Equal(t, "anonymous", rep.Namespace)
 	var names []string
-	for _, m := range rep.Links {
-		names = append(names, m.str("IFLA_IFNAME"))
+	for _, l := range rep.Links {
+		names = append(names, l["ifname"].(string))
 	}
 	require.Equal(t, []string{"br0", "lo", "veth0", "veth1"}, sorted(names))
 	require.Equal(t, 4, rep.Summary.Links)

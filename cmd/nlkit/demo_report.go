@@ -9,19 +9,35 @@ import (
 
 	"github.com/nlkit/nlkit/cmd/internal/decode"
 	"github.com/nlkit/nlkit/core"
+	"github.com/nlkit/nlkit/route"
 	"golang.org/x/sys/unix"
 )
 
 // demoReport is everything the demo did and saw; -j prints it.
 type demoReport struct {
-	Namespace string           `json:"namespace"`
-	Steps     []demoStep       `json:"steps"`
-	Errors    []demoError      `json:"errors"`
+	Namespace string      `json:"namespace"`
+	Steps     []demoStep  `json:"steps"`
+	Errors    []demoError `json:"errors"`
+	// Events are what the watch saw while the demo built, with
+	// EventLines their lines as nlkit monitor prints them.
+	Events     []route.Event `json:"events"`
+	EventLines []string      `json:"event_lines"`
+	// Links, Addresses and Routes are the kernel's objects after the
+	// build, decoded by the route SDK (ip -j field names).
+	Links     []route.Link  `json:"links"`
+	Addresses []route.Addr  `json:"addresses"`
+	Routes    []route.Route `json:"routes"`
+	// Messages are the same dumps as attribute trees.
+	Messages demoMessages `json:"messages"`
+	Made     demoCounts   `json:"made"`
+	Summary  demoSummary  `json:"summary"`
+}
+
+// demoMessages are the dumped messages, decoded as attribute trees.
+type demoMessages struct {
 	Links     []decode.Message `json:"links"`
 	Addresses []decode.Message `json:"addresses"`
 	Routes    []decode.Message `json:"routes"`
-	Made      demoCounts       `json:"made"`
-	Summary   demoSummary      `json:"summary"`
 }
 
 // demoStep is one request the kernel accepted.
@@ -79,7 +95,7 @@ func (d *demo) sync() {
 }
 
 func (d *demo) intro() {
-	d.textf("nlkit demo: netlink at work, with the nlkit core alone.\n")
+	d.textf("nlkit demo: netlink at work, through the nlkit route SDK.\n")
 	if d.rep.Namespace == "anonymous" {
 		d.textf("Working in a new, anonymous network namespace: nothing on this host changes,\n" +
 			"and all of it disappears when the demo ends.\n")
@@ -88,9 +104,10 @@ func (d *demo) intro() {
 	}
 }
 
-// dumpAll dumps links, addresses and routes, keeping each message's tree
-// and, in text mode, printing a summary line for each and the attribute
-// tree of those the demo made (of all of them with -d).
+// dumpAll dumps links, addresses and routes, decoding each message twice:
+// into the route SDK's object (its one-line form is printed, its JSON goes
+// in the report) and into an attribute tree (printed, in text mode, for
+// what the demo made; for all of them with -d).
 func (d *demo) dumpAll() error {
 	d.rep.Summary.RoutesByTable = map[string]int{}
 	dumps := []struct {
@@ -99,13 +116,13 @@ func (d *demo) dumpAll() error {
 		hdr   int
 		list  *[]decode.Message
 	}{
-		{"links", unix.RTM_GETLINK, unix.SizeofIfInfomsg, &d.rep.Links},
-		{"addresses", unix.RTM_GETADDR, unix.SizeofIfAddrmsg, &d.rep.Addresses},
-		{"routes", unix.RTM_GETROUTE, unix.SizeofRtMsg, &d.rep.Routes},
+		{"links", unix.RTM_GETLINK, unix.SizeofIfInfomsg, &d.rep.Messages.Links},
+		{"addresses", unix.RTM_GETADDR, unix.SizeofIfAddrmsg, &d.rep.Messages.Addresses},
+		{"routes", unix.RTM_GETROUTE, unix.SizeofRtMsg, &d.rep.Messages.Routes},
 	}
-	what := "trees of what the demo made; -d shows every message whole"
+	what := "a line from each route object; the trees of what the demo made (-d: of all)"
 	if d.env.Details {
-		what = "every message's attribute tree"
+		what = "a line from each route object, and each message's attribute tree"
 	}
 	var buf bytes.Buffer
 	for _, dump := range dumps {
@@ -115,9 +132,11 @@ func (d *demo) dumpAll() error {
 			if err != nil {
 				return core.WithOp(err, "dump "+dump.title)
 			}
-			dm := decode.Decode(unix.NETLINK_ROUTE, m)
-			*dump.list = append(*dump.list, dm)
-			line, ours := d.describe(&dm)
+			line, ours, err := d.describe(m)
+			if err != nil {
+				return core.WithOp(err, "decode "+dump.title)
+			}
+			*dump.list = append(*dump.list, decode.Decode(unix.NETLINK_ROUTE, m))
 			if d.env.JSON {
 				continue
 			}
@@ -153,76 +172,43 @@ func indent(w interface{ WriteString(string) (int, error) }, b *bytes.Buffer, pr
 	}
 }
 
-// describe gives the one-line summary of a dumped message, and whether it
-// is about something the demo made (a link other than lo, a global
-// address, a static route) rather than what the kernel adds by itself.
-func (d *demo) describe(m *decode.Message) (string, bool) {
-	str := func(a *decode.Attr) string {
-		if a == nil || a.Value == nil {
-			return ""
+// describe decodes a dumped message into its route object, keeps the
+// object in the report, and returns its line and whether it is about
+// something the demo made (a link other than lo, a global address, a
+// static route) rather than what the kernel adds by itself.
+func (d *demo) describe(m core.Message) (string, bool, error) {
+	m = m.Clone() // the objects are kept: they must not alias the dump's buffer
+	switch m.Header.Type {
+	case unix.RTM_NEWLINK:
+		var l route.Link
+		if err := l.Unmarshal(m.Data); err != nil {
+			return "", false, err
 		}
-		return fmt.Sprint(a.Value)
+		d.names[l.Index] = l.Name
+		d.rep.Links = append(d.rep.Links, l)
+		line, _, _ := strings.Cut(l.String(), "\\") // ip -o's second line
+		return strings.TrimSpace(line), l.Name != "lo", nil
+	case unix.RTM_NEWADDR:
+		var a route.Addr
+		if err := a.Unmarshal(m.Data); err != nil {
+			return "", false, err
+		}
+		d.rep.Addresses = append(d.rep.Addresses, a)
+		return addrLine(&a, d.linkName(a.Index)), a.Scope == route.ScopeUniverse, nil
+	case unix.RTM_NEWROUTE:
+		var r route.Route
+		if err := r.Unmarshal(m.Data); err != nil {
+			return "", false, err
+		}
+		d.rep.Routes = append(d.rep.Routes, r)
+		d.rep.Summary.RoutesByTable[route.TableName(r.Table)]++
+		line := r.AppendText(nil, func(i uint32) string { return d.linkName(int32(i)) })
+		if r.Table != route.TableMain && !strings.Contains(string(line), " table ") {
+			line = append(line, " table "+route.TableName(r.Table)...)
+		}
+		return string(line), r.Protocol == route.ProtocolStatic, nil
 	}
-	switch h := m.Header.(type) {
-	case decode.LinkHeader:
-		name := str(m.Find("IFLA_IFNAME"))
-		d.names[h.Index] = name
-		s := fmt.Sprintf("%d: %s", h.Index, name)
-		if info := m.Find("IFLA_LINKINFO"); info != nil {
-			if k := str(info.Find("IFLA_INFO_KIND")); k != "" {
-				s += " (" + k + ")"
-			}
-		}
-		s += " <" + strings.Join(h.Flags, ",") + ">"
-		if mtu := str(m.Find("IFLA_MTU")); mtu != "" {
-			s += " mtu " + mtu
-		}
-		if a := m.Find("IFLA_MASTER"); a != nil {
-			if idx, ok := a.Value.(uint32); ok {
-				s += " master " + d.linkName(int32(idx))
-			}
-		}
-		if a := m.Find("IFLA_ADDRESS"); a != nil {
-			s += " " + h.Type + " " + str(a)
-		}
-		return s, h.Type != "loopback"
-	case decode.AddrHeader:
-		s := fmt.Sprintf("%s %s %s/%d scope %s", d.linkName(int32(h.Index)), h.Family, str(m.Find("IFA_ADDRESS")), h.PrefixLen, h.Scope)
-		if f := m.Find("IFA_FLAGS"); f != nil {
-			if v, ok := f.Value.(uint32); ok && v != 0 {
-				s += " " + strings.Join(decode.AddrFlagNames(v), " ")
-			}
-		}
-		return s, h.Scope == "global"
-	case decode.RouteHeader:
-		var b strings.Builder
-		if h.Type != "unicast" {
-			b.WriteString(h.Type + " ")
-		}
-		if dst := str(m.Find("RTA_DST")); dst != "" {
-			fmt.Fprintf(&b, "%s/%d", dst, h.DstLen)
-		} else {
-			b.WriteString("default")
-		}
-		if gw := str(m.Find("RTA_GATEWAY")); gw != "" {
-			b.WriteString(" via " + gw)
-		}
-		if a := m.Find("RTA_OIF"); a != nil {
-			if idx, ok := a.Value.(uint32); ok {
-				b.WriteString(" dev " + d.linkName(int32(idx)))
-			}
-		}
-		table := h.Table
-		if a := m.Find("RTA_TABLE"); a != nil {
-			if t, ok := a.Value.(uint32); ok {
-				table = decode.TableName(t)
-			}
-		}
-		fmt.Fprintf(&b, " table %s proto %s scope %s", table, h.Protocol, h.Scope)
-		d.rep.Summary.RoutesByTable[table]++
-		return b.String(), h.Protocol == "static"
-	}
-	return m.Type, false
+	return decode.MessageTypeName(unix.NETLINK_ROUTE, m.Header.Type), false, nil
 }
 
 // linkName names link index from the links dumped or looked up.
@@ -304,6 +290,9 @@ func trim(m core.Message) (core.Message, int) {
 func (d *demo) finish(elapsed time.Duration) {
 	s := &d.rep.Summary
 	s.Links, s.Addresses, s.Routes = len(d.rep.Links), len(d.rep.Addresses), len(d.rep.Routes)
+	if d.rep.Events == nil {
+		d.rep.Events, d.rep.EventLines = []route.Event{}, []string{}
+	}
 	s.MessagesSent, s.MessagesReceived = d.sent, d.received
 	s.ElapsedMS = float64(elapsed.Microseconds()) / 1000
 	if d.rep.Steps == nil {
@@ -350,4 +339,10 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// dumpRequest asks for every object of type t; hdr is the family header
+// (all zero: no filter).
+func dumpRequest(t core.MessageType, hdrLen int) core.Message {
+	return core.Message{Header: core.Header{Type: t}, Data: make([]byte, hdrLen)}
 }

@@ -13,6 +13,24 @@ import (
 func verbs() []func(*cli.Env) *cobra.Command {
 	return []func(*cli.Env) *cobra.Command{
 		newDemoCommand,
+		newLinkCommand,
+		newAddrCommand,
+		newRouteCommand,
+		newMonitorCommand,
+		newGenlCommand,
+		newEthtoolCommand,
+		newNetdevCommand,
+		newLogCommand,
+		newQueueCommand,
+		newCtCommand,
+		newExpCommand,
+		newNfCommand,
+		newNeighCommand,
+		newNeightblCommand,
+		newRuleCommand,
+		newNexthopCommand,
+		newNetconfCommand,
+		newNSIDCommand,
 		newVersionCommand,
 	}
 }

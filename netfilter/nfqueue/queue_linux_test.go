@@ -1,0 +1,335 @@
+package nfqueue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nlkit/nlkit/core"
+	"github.com/nlkit/nlkit/core/nstest"
+	"github.com/nlkit/nlkit/netfilter/nfqueue"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// udpPayload returns the UDP payload of an IPv4 packet.
+func udpPayload(p []byte) []byte {
+	if len(p) < 20 {
+		return nil
+	}
+	ihl := int(p[0]&0xf) * 4
+	if len(p) < ihl+8 {
+		return nil
+	}
+	return p[ihl+8:]
+}
+
+// queueRule queues UDP to port to queue num in ns, in the mangle table
+// (conntrack on, so the flows have entries); the filter table, later on
+// the same hook, saves the packet mark a verdict set to the connection.
+func queueRule(t *testing.T, ns *core.NetNS, port, num int) {
+	t.Helper()
+	nstest.Cmd(t, ns, "iptables-legacy", "-t", "mangle", "-A", "INPUT", "-p", "udp", "--dport", fmt.Sprint(port),
+		"-m", "conntrack", "--ctstate", "NEW,ESTABLISHED", "-j", "NFQUEUE", "--queue-num", fmt.Sprint(num))
+	nstest.Cmd(t, ns, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", fmt.Sprint(port),
+		"-m", "mark", "!", "--mark", "0", "-j", "CONNMARK", "--save-mark")
+}
+
+func TestQueueVerdicts(t *testing.T) {
+	t.Parallel()
+	e := newTwoNS(t)
+	queueRule(t, e.b, 4000, 1)
+	q, err := nfqueue.Open(1, &nfqueue.Config{NetNS: e.b, CopyRange: 512, Flags: nfqueue.UIDGID})
+	require.NoError(t, err)
+	defer q.Close()
+	rx := e.listen(t, 4000)
+	tx := e.sender(t, 4000)
+
+	type seen struct {
+		id      uint32
+		payload string
+		indev   uint32
+		hook    nfqueue.Hook
+	}
+	got := make(chan seen, 16)
+	errs := make(chan error, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for p, err := range q.Packets(ctx) {
+			if err != nil {
+				errs <- err
+				if errors.Is(err, context.Canceled) || errors.Is(err, core.ErrClosed) {
+					return
+				}
+				continue
+			}
+			body := udpPayload(p.Payload)
+			got <- seen{p.ID, string(body), p.InDev, p.Hook}
+			d := nfqueue.Decision{ID: p.ID, Verdict: nfqueue.Accept}
+			switch {
+			case strings.HasPrefix(string(body), "drop"):
+				d.Verdict = nfqueue.Drop
+			case strings.HasPrefix(string(body), "modify"):
+				pl := slices.Clone(p.Payload)
+				ihl := int(pl[0]&0xf) * 4
+				copy(pl[ihl+8:], "MODIFY")
+				pl[ihl+6], pl[ihl+7] = 0, 0 // no UDP checksum
+				d.Payload = pl
+			case strings.HasPrefix(string(body), "mark"):
+				d.SetMark, d.Mark = true, 0x2a
+			}
+			if err := q.SetDecision(&d); err != nil {
+				errs <- err
+			}
+		}
+	}()
+	msgs := []string{"accept-1", "drop-2", "modify-3", "mark-4", "accept-5"}
+	for _, m := range msgs {
+		_, err := tx.Write([]byte(m))
+		require.NoError(t, err)
+		select {
+		case s := <-got:
+			require.Equal(t, m, s.payload)
+			require.NotZero(t, s.indev, "in device")
+			require.Equal(t, nfqueue.HookInput, s.hook)
+		case err := <-errs:
+			t.Fatal(err)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("packet %q was not queued", m)
+		}
+	}
+	arrived := recvAll(rx, 500*time.Millisecond)
+	require.Equal(t, []string{"accept-1", "MODIFY-3", "mark-4", "accept-5"}, arrived)
+	out := nstest.Cmd(t, e.b, "conntrack", "-L", "-p", "udp", "--dport", "4000")
+	require.Contains(t, out, "mark=42", out)
+	cancel()
+	for err := range errs {
+		require.ErrorIs(t, err, context.Canceled)
+		break
+	}
+}
+
+func TestQueueBatchVerdicts(t *testing.T) {
+	t.Parallel()
+	e := newTwoNS(t)
+	queueRule(t, e.b, 4001, 2)
+	q, err := nfqueue.Open(2, &nfqueue.Config{NetNS: e.b, CopyMode: nfqueue.CopyMeta})
+	require.NoError(t, err)
+	defer q.Close()
+	rx := e.listen(t, 4001)
+	tx := e.sender(t, 4001)
+	const n = 20
+	for i := range n {
+		_, err := tx.Write(fmt.Appendf(nil, "p%d", i))
+		require.NoError(t, err)
+	}
+	// Read all n, then accept them with one batch verdict in one write.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var last uint32
+	count := 0
+	for p, err := range q.Packets(ctx) {
+		require.NoError(t, err)
+		require.Empty(t, p.Payload, "meta copy mode carries no payload")
+		last = p.ID
+		if count++; count == n {
+			break
+		}
+	}
+	v := q.NewVerdicts()
+	v.AddBatch(last, nfqueue.Accept, 0, false)
+	require.Equal(t, 1, v.Len())
+	require.NoError(t, v.Flush())
+	require.Len(t, recvAll(rx, 500*time.Millisecond), n)
+}
+
+func TestQueueFailOpen(t *testing.T) {
+	t.Parallel()
+	e := newTwoNS(t)
+	queueRule(t, e.b, 4002, 3)
+	q, err := nfqueue.Open(3, &nfqueue.Config{NetNS: e.b, MaxLen: 1, Flags: nfqueue.FailOpen})
+	require.NoError(t, err)
+	defer q.Close()
+	rx := e.listen(t, 4002)
+	tx := e.sender(t, 4002)
+	// Nobody reads: the first packet waits in the queue, the rest find
+	// it full and pass.
+	for i := range 10 {
+		_, err := tx.Write(fmt.Appendf(nil, "p%d", i))
+		require.NoError(t, err)
+	}
+	got := recvAll(rx, 500*time.Millisecond)
+	require.Len(t, got, 9)
+	require.NotContains(t, got, "p0")
+}
+
+func TestQueueToAnother(t *testing.T) {
+	t.Parallel()
+	e := newTwoNS(t)
+	queueRule(t, e.b, 4003, 4)
+	q4, err := nfqueue.Open(4, &nfqueue.Config{NetNS: e.b})
+	require.NoError(t, err)
+	defer q4.Close()
+	q5, err := nfqueue.Open(5, &nfqueue.Config{NetNS: e.b})
+	require.NoError(t, err)
+	defer q5.Close()
+	rx := e.listen(t, 4003)
+	tx := e.sender(t, 4003)
+	_, err = tx.Write([]byte("hop"))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for p, err := range q4.Packets(ctx) {
+		require.NoError(t, err)
+		require.Equal(t, uint16(4), p.Queue)
+		require.NoError(t, q4.SetVerdict(p.ID, nfqueue.QueueTo(5)))
+		break
+	}
+	for p, err := range q5.Packets(ctx) {
+		require.NoError(t, err)
+		require.Equal(t, uint16(5), p.Queue)
+		require.Equal(t, "hop", string(udpPayload(p.Payload)))
+		require.NoError(t, q5.SetVerdict(p.ID, nfqueue.Accept))
+		break
+	}
+	require.Equal(t, []string{"hop"}, recvAll(rx, 500*time.Millisecond))
+}
+
+func TestQueueBusy(t *testing.T) {
+	t.Parallel()
+	ns := nstest.New(t)
+	q, err := nfqueue.Open(9, &nfqueue.Config{NetNS: ns})
+	require.NoError(t, err)
+	defer q.Close()
+	_, err = nfqueue.Open(9, &nfqueue.Config{NetNS: ns})
+	require.ErrorIs(t, err, nfqueue.ErrBusy)
+	require.ErrorIs(t, err, unix.EPERM)
+	require.Contains(t, err.Error(), fmt.Sprintf("port %d", q.PortID()))
+	// Once the first lets go, the queue is free.
+	require.NoError(t, q.Close())
+	q2, err := nfqueue.Open(9, &nfqueue.Config{NetNS: ns})
+	require.NoError(t, err)
+	require.NoError(t, q2.Close())
+}
+
+func TestQueueBadConfig(t *testing.T) {
+	t.Parallel()
+	_, err := nfqueue.Open(1, &nfqueue.Config{MaxLen: 1 << 20})
+	require.ErrorContains(t, err, "at most 65536")
+	_, err = nfqueue.Open(1, &nfqueue.Config{Flags: 1 << 9})
+	require.ErrorContains(t, err, "unknown flags")
+	_, err = nfqueue.Open(1, &nfqueue.Config{CopyMode: 7})
+	require.ErrorContains(t, err, "copy mode")
+}
+
+func TestQueueCloseEndsLoop(t *testing.T) {
+	t.Parallel()
+	ns := nstest.New(t)
+	q, err := nfqueue.Open(3, &nfqueue.Config{NetNS: ns})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		for _, err := range q.Packets(context.Background()) {
+			done <- err
+			return
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	require.NoError(t, q.Close())
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, core.ErrClosed)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the Packets loop")
+	}
+	require.ErrorIs(t, q.SetVerdict(1, nfqueue.Accept), core.ErrClosed)
+}
+
+// TestQueueVerdictWhileReading: a verdict sent while the reader is
+// blocked goes out at once.
+func TestQueueVerdictWhileReading(t *testing.T) {
+	t.Parallel()
+	ns := nstest.New(t)
+	q, err := nfqueue.Open(6, &nfqueue.Config{NetNS: ns})
+	require.NoError(t, err)
+	defer q.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 4)
+	go func() {
+		for _, err := range q.Packets(ctx) {
+			errs <- err
+			if errors.Is(err, context.Canceled) {
+				return
+			}
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	// No such packet: the kernel refuses it, and the refusal reaches
+	// the reader, naming the packet.
+	require.NoError(t, q.SetVerdict(12345, nfqueue.Accept))
+	require.Less(t, time.Since(start), time.Second)
+	select {
+	case err := <-errs:
+		var ne *core.Error
+		require.ErrorAs(t, err, &ne)
+		require.Equal(t, unix.ENOENT, ne.Errno)
+		require.Equal(t, uint32(12345), ne.Request.Sequence)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the refused verdict was not reported")
+	}
+	cancel()
+}
+
+// TestQueueNonRoot runs the test binary again as nobody: binding a queue
+// needs CAP_NET_ADMIN.
+func TestQueueNonRoot(t *testing.T) {
+	if os.Getenv("NFQUEUE_NONROOT_CHILD") == "1" {
+		_, err := nfqueue.Open(77, nil)
+		if err == nil {
+			fmt.Println("RESULT ok")
+			return
+		}
+		fmt.Printf("RESULT eperm=%v busy=%v: %v\n", errors.Is(err, unix.EPERM), errors.Is(err, nfqueue.ErrBusy), err)
+		return
+	}
+	nstest.Require(t)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o755))
+	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
+	bin := filepath.Join(dir, "nfqueue.test")
+	data, err := os.ReadFile(exe)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bin, data, 0o755))
+	cmd := exec.Command(bin, "-test.run", "^TestQueueNonRoot$", "-test.v")
+	cmd.Env = append(os.Environ(), "NFQUEUE_NONROOT_CHILD=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "RESULT eperm=true busy=false", string(out))
+}
+
+// TestQueueConntrackFlag: where the kernel has the conntrack glue, the
+// flag is taken; where it has not (this CI kernel), the error says why.
+func TestQueueConntrackFlag(t *testing.T) {
+	t.Parallel()
+	ns := nstest.New(t)
+	q, err := nfqueue.Open(8, &nfqueue.Config{NetNS: ns, Flags: nfqueue.Conntrack})
+	if err != nil {
+		require.ErrorIs(t, err, unix.EOPNOTSUPP)
+		require.ErrorContains(t, err, "CONFIG_NETFILTER_NETLINK_GLUE_CT")
+		return
+	}
+	require.NoError(t, q.Close())
+}
