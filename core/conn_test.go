@@ -746,3 +746,24 @@ func TestExecuteFuncSeesRepliesInPlace(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, msgs, 2)
 }
+
+// A dump whose replies lack NLM_F_MULTI (genl's netdev family sends them
+// that way) still runs to NLMSG_DONE, across datagrams.
+func TestConnDumpWithoutMultiFlag(t *testing.T) {
+	k := nltest.New(t, unix.NETLINK_GENERIC)
+	k.Handle(0x20, func(r *nltest.Request) []nltest.Reply {
+		var msgs []core.Message
+		for i := range 5 {
+			msgs = append(msgs, r.Msg(0x20, 0, []byte{byte(i), 0, 0, 0}))
+		}
+		return append(nltest.Chunks(2, msgs...), nltest.Packed(r.DoneMsg())...)
+	})
+	c := k.Dial(nil)
+	var got []byte
+	for m, err := range c.Dump(context.Background(), core.Message{Header: core.Header{Type: 0x20, Flags: core.FlagDump}}) {
+		require.NoError(t, err)
+		require.Zero(t, m.Header.Flags&core.FlagMulti)
+		got = append(got, m.Data[0])
+	}
+	require.Equal(t, []byte{0, 1, 2, 3, 4}, got)
+}

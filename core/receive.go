@@ -219,14 +219,9 @@ func (c *Conn) receive(ctx context.Context, exp *expect, deliver func(Message) b
 			if deliver != nil && !deliver(m) {
 				deliver = nil
 			}
-			if exp.seq == 0 {
-				continue
-			}
-			if m.Header.Flags&FlagMulti == 0 && exp.dump {
-				// A dump answered by a single message (some
-				// families do that): it is the whole answer.
-				return nil
-			}
+			// A dump ends at NLMSG_DONE (or an error), not at a
+			// message without NLM_F_MULTI: some families (genl
+			// netdev) leave the flag off their dump replies.
 		}
 		if err := perr; err != nil {
 			switch invalid(cb.Invalid, Message{From: from}, err) {
