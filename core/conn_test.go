@@ -767,3 +767,30 @@ func TestConnDumpWithoutMultiFlag(t *testing.T) {
 	}
 	require.Equal(t, []byte{0, 1, 2, 3, 4}, got)
 }
+
+// ReceiveFunc hands each message of one datagram to fn in place and
+// returns fn's first error.
+func TestConnReceiveFunc(t *testing.T) {
+	k := nltest.New(t, unix.NETLINK_GENERIC)
+	c := k.Dial(nil)
+	msg := func(b byte) core.Message {
+		return core.Message{Header: core.Header{Type: 0x20}, Data: []byte{b, 0, 0, 0}}
+	}
+	require.NoError(t, k.Unicast(c.PortID(), nltest.Packed(msg(1), msg(2), msg(3))...))
+	var got []byte
+	require.NoError(t, c.ReceiveFunc(context.Background(), func(m core.Message) error {
+		got = append(got, m.Data[0])
+		return nil
+	}))
+	require.Equal(t, []byte{1, 2, 3}, got)
+
+	require.NoError(t, k.Unicast(c.PortID(), nltest.Packed(msg(4), msg(5))...))
+	stop := errors.New("stop")
+	got = got[:0]
+	err := c.ReceiveFunc(context.Background(), func(m core.Message) error {
+		got = append(got, m.Data[0])
+		return stop
+	})
+	require.ErrorIs(t, err, stop)
+	require.Equal(t, []byte{4}, got)
+}

@@ -298,8 +298,20 @@ func parseDoneError(m Message, req []byte) *Error {
 // sender, and returns copies of its messages with their sender in From.
 // Datagrams from senders not accepted are dropped and counted.
 func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
+	var msgs []Message
+	err := c.ReceiveFunc(ctx, func(m Message) error {
+		msgs = append(msgs, m.Clone())
+		return nil
+	})
+	return msgs, err
+}
+
+// ReceiveFunc is Receive without the copies: it reads one datagram and
+// calls fn with each of its messages in place (valid only during the
+// call), stopping at fn's first error, which it returns.
+func (c *Conn) ReceiveFunc(ctx context.Context, fn func(Message) error) error {
 	if err := c.lock(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	defer c.unlock()
 	w := c.watch(ctx)
@@ -307,7 +319,7 @@ func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
 	for {
 		n, from, err := c.t.Receive(&c.rbuf)
 		if err != nil {
-			return nil, c.ioErr(ctx, "netlink receive", err)
+			return c.ioErr(ctx, "netlink receive", err)
 		}
 		if from.Port != 0 && !c.cfg.AcceptNonKernel {
 			c.foreign.Add(1)
@@ -316,14 +328,18 @@ func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
 		if c.trace != nil {
 			c.fmt.Trace(c.trace, "recv", c.rbuf[:n])
 		}
-		msgs, err := ParseMessages(c.rbuf[:n])
-		for i := range msgs {
-			msgs[i].From = from
+		s := ScanMessages(c.rbuf[:n])
+		for s.Next() {
+			m := s.Message()
+			m.From = from
+			if err := fn(m); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return msgs, &OpError{Op: "netlink receive", Err: err}
+		if err := s.Err(); err != nil {
+			return &OpError{Op: "netlink receive", Err: err}
 		}
-		return msgs, nil
+		return nil
 	}
 }
 
