@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -323,18 +325,46 @@ func BenchmarkGenlResolve(b *testing.B) {
 }
 
 // BenchmarkGenlPaired runs the variants of the two genl benchmarks once
-// each per op, back to back in a rotating order (see BenchmarkPaired), so
-// their ratios to the floor hold on a loaded machine. core and core-func
-// are core.Conn.Dump and core.Conn.ExecuteFunc with the floor's decoding:
-// what core costs before the genl layer adds its own.
+// each per op, back to back, so their ratios to the floor hold on a loaded
+// machine (see BenchmarkPaired). The order is shuffled every op: with a
+// fixed rotation each variant always follows the same neighbour, and a
+// variant that follows another on the same socket runs warmer than one
+// that follows a different socket. core and core-func are core.Conn.Dump
+// and core.Conn.ExecuteFunc with the floor's decoding: what core costs
+// before the genl layer adds its own.
 func BenchmarkGenlPaired(b *testing.B) {
 	b.Run("families", func(b *testing.B) {
 		ns := genlNS(b)
-		benchPaired(b, genlFamilyVariants(b, ns, genlCountFamilies(b, ns)))
+		genlBenchShuffled(b, genlFamilyVariants(b, ns, genlCountFamilies(b, ns)))
 	})
 	b.Run("resolve", func(b *testing.B) {
-		benchPaired(b, genlResolveVariants(b, genlNS(b)))
+		genlBenchShuffled(b, genlResolveVariants(b, genlNS(b)))
 	})
+}
+
+// genlBenchShuffled is benchPaired with the variants in a new random order
+// every op. It reports the floor's (the first variant's) time per op and
+// each other variant's total time over the floor's.
+func genlBenchShuffled(b *testing.B, vs []pairedVariant) {
+	spent := make([]time.Duration, len(vs))
+	order := make([]int, len(vs))
+	for i := range order {
+		order[i] = i
+	}
+	for b.Loop() {
+		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, j := range order {
+			start := time.Now()
+			if err := vs[j].run(); err != nil {
+				b.Fatalf("%s: %v", vs[j].name, err)
+			}
+			spent[j] += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "floor-ns/op")
+	for j := 1; j < len(vs); j++ {
+		b.ReportMetric(float64(spent[j])/float64(spent[0]), vs[j].name+"/floor")
+	}
 }
 
 func genlFamilyVariants(b *testing.B, ns *core.NetNS, want int) []pairedVariant {

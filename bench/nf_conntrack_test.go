@@ -245,11 +245,11 @@ func ctDialNlkit(b *testing.B) *conntrack.Conn {
 // (then flushes, off the clock).
 const ctCreateOp = 6400
 
-// BenchmarkConntrackCreate creates ctCreateOp flows an op: a raw loop
-// sending 64 create requests a write (each ACKed), nlkit's Batch through
-// ExecBatch (each ACKed) and through SendBatch (only errors answered, a
-// barrier every 128), and ti-mo/conntrack's Create (one request and ACK a
-// flow).
+// BenchmarkConntrackCreate creates ctCreateOp flows an op: raw loops
+// sending 64 create requests a write (see ctRawCreateRun: each ACKed, the
+// last of each write ACKed as ExecBatch does, the last of every 128 ACKed
+// as SendBatch does), nlkit's Batch through ExecBatch and SendBatch, and
+// ti-mo/conntrack's Create (one request and ACK a flow).
 func BenchmarkConntrackCreate(b *testing.B) {
 	dst := netip.MustParseAddr("203.0.113.1")
 	setup := func(b *testing.B) (*core.NetNS, *conntrack.Conn) {
@@ -276,38 +276,23 @@ func BenchmarkConntrackCreate(b *testing.B) {
 	report := func(b *testing.B) {
 		b.ReportMetric(float64(ctCreateOp*b.N)/b.Elapsed().Seconds(), "flows/s")
 	}
-	b.Run("raw-64", func(b *testing.B) {
-		ns, flusher := setup(b)
-		r, err := ctDialRaw(ns, 32<<10)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer r.close()
-		var e core.AttrEncoder
-		var f conntrack.Flow
-		dg := make([]byte, 0, 64<<10)
-		for b.Loop() {
-			for start := 0; start < ctCreateOp; start += 64 {
-				dg = dg[:0]
-				for i := start; i < start+64; i++ {
-					ctBenchFlow(&f, i, dst)
-					e.Reset()
-					ctRawCreate(&e, &f)
-					dg = ctAppendMsg(dg, uint16(netfilter.MessageType(netfilter.SubsysConntrack, 0)),
-						unix.NLM_F_REQUEST|unix.NLM_F_ACK|unix.NLM_F_CREATE|unix.NLM_F_EXCL, r.seq, e.Bytes())
-					r.seq++
-				}
-				if err := r.send(dg); err != nil {
-					b.Fatal(err)
-				}
-				if err := ctRawAcks(r, 64); err != nil {
-					b.Fatal(err)
-				}
+	for _, v := range ctRawCreateModes {
+		b.Run(v.name, func(b *testing.B) {
+			ns, flusher := setup(b)
+			r, err := ctDialRaw(ns, 32<<10)
+			if err != nil {
+				b.Fatal(err)
 			}
-			flush(b, flusher)
-		}
-		report(b)
-	})
+			defer r.close()
+			for b.Loop() {
+				if err := ctRawCreateRun(r, dst, v.group); err != nil {
+					b.Fatal(err)
+				}
+				flush(b, flusher)
+			}
+			report(b)
+		})
+	}
 	b.Run("nlkit-batch", func(b *testing.B) {
 		ns, flusher := setup(b)
 		c, err := conntrack.Dial(&core.Config{NetNS: ns})
@@ -378,39 +363,54 @@ func BenchmarkConntrackCreate(b *testing.B) {
 }
 
 // TestConntrackBatchAllocs: creating flows through a refilled Batch
-// allocates nothing per flow.
+// allocates nothing, through ExecBatch and through SendBatch (both read
+// the kernel's answers in place with core.Conn.ReceiveFunc).
 func TestConntrackBatchAllocs(t *testing.T) {
 	nstest.Require(t)
-	ns, err := core.NewNetNS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
-	c, err := conntrack.Dial(&core.Config{NetNS: ns})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	dst := netip.MustParseAddr("203.0.113.1")
-	var batch conntrack.Batch
-	var f conntrack.Flow
-	round := 0
-	fill := func() {
-		batch.Reset()
-		for i := range 640 {
-			ctBenchFlow(&f, round*640+i, dst)
-			if err := batch.Create(&f); err != nil {
+	for _, send := range []bool{false, true} {
+		name := "ExecBatch"
+		if send {
+			name = "SendBatch"
+		}
+		t.Run(name, func(t *testing.T) {
+			ns, err := core.NewNetNS()
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		round++
-		if err := c.ExecBatch(context.Background(), &batch); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fill()
-	if n := testing.AllocsPerRun(5, fill); n/640 > 0.01 {
-		t.Fatalf("%.1f allocations for 640 flows, want none per flow", n)
+			defer ns.Close()
+			c, err := conntrack.Dial(&core.Config{NetNS: ns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			dst := netip.MustParseAddr("203.0.113.1")
+			var batch conntrack.Batch
+			var f conntrack.Flow
+			round := 0
+			fill := func() {
+				batch.Reset()
+				for i := range 640 {
+					ctBenchFlow(&f, round*640+i, dst)
+					if err := batch.Create(&f); err != nil {
+						t.Fatal(err)
+					}
+				}
+				round++
+				run := c.ExecBatch
+				if send {
+					run = c.SendBatch
+				}
+				if err := run(context.Background(), &batch); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fill()
+			// Not one allocation a batch: 640 flows are 10 writes and 5
+			// or 10 answers, so an allocation a write or an answer shows.
+			if n := testing.AllocsPerRun(5, fill); n >= 1 {
+				t.Fatalf("%.1f allocations for 640 flows, want 0", n)
+			}
+		})
 	}
 }
 
@@ -568,62 +568,35 @@ func BenchmarkConntrackPaired(b *testing.B) {
 			b.Cleanup(func() { ns.Close() })
 			return ns
 		}
-		nsRaw, nsNlkit, nsSend := mkns(), mkns(), mkns()
-		r, err := ctDialRaw(nsRaw, 32<<10)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(r.close)
-		c, err := conntrack.Dial(&core.Config{NetNS: nsNlkit})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
-		cs, err := conntrack.Dial(&core.Config{NetNS: nsSend})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { cs.Close() })
-		flushers := map[*core.NetNS]*conntrack.Conn{}
-		for _, ns := range []*core.NetNS{nsRaw, nsNlkit, nsSend} {
-			fc, err := conntrack.Dial(&core.Config{NetNS: ns})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { fc.Close() })
-			flushers[ns] = fc
-		}
-		var e core.AttrEncoder
-		var f conntrack.Flow
-		dg := make([]byte, 0, 64<<10)
-		var batch conntrack.Batch
 		type variant struct {
 			name string
 			ns   *core.NetNS
 			run  func() error
 		}
-		vs := []variant{
-			{"raw-64", nsRaw, func() error {
-				for start := 0; start < ctCreateOp; start += 64 {
-					dg = dg[:0]
-					for i := start; i < start+64; i++ {
-						ctBenchFlow(&f, i, dst)
-						e.Reset()
-						ctRawCreate(&e, &f)
-						dg = ctAppendMsg(dg, uint16(netfilter.MessageType(netfilter.SubsysConntrack, 0)),
-							unix.NLM_F_REQUEST|unix.NLM_F_ACK|unix.NLM_F_CREATE|unix.NLM_F_EXCL, r.seq, e.Bytes())
-						r.seq++
-					}
-					if err := r.send(dg); err != nil {
-						return err
-					}
-					if err := ctRawAcks(r, 64); err != nil {
-						return err
-					}
-				}
-				return nil
-			}},
-			{"nlkit-batch", nsNlkit, func() error {
+		var vs []variant
+		for _, m := range ctRawCreateModes {
+			ns := mkns()
+			r, err := ctDialRaw(ns, 32<<10)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(r.close)
+			vs = append(vs, variant{m.name, ns, func() error { return ctRawCreateRun(r, dst, m.group) }})
+		}
+		var f conntrack.Flow
+		var batch conntrack.Batch
+		for _, send := range []bool{false, true} {
+			ns := mkns()
+			c, err := conntrack.Dial(&core.Config{NetNS: ns})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { c.Close() })
+			name, run := "nlkit-batch", c.ExecBatch
+			if send {
+				name, run = "nlkit-send", c.SendBatch
+			}
+			vs = append(vs, variant{name, ns, func() error {
 				batch.Reset()
 				for i := range ctCreateOp {
 					ctBenchFlow(&f, i, dst)
@@ -631,18 +604,17 @@ func BenchmarkConntrackPaired(b *testing.B) {
 						return err
 					}
 				}
-				return c.ExecBatch(context.Background(), &batch)
-			}},
-			{"nlkit-send", nsSend, func() error {
-				batch.Reset()
-				for i := range ctCreateOp {
-					ctBenchFlow(&f, i, dst)
-					if err := batch.Create(&f); err != nil {
-						return err
-					}
-				}
-				return cs.SendBatch(context.Background(), &batch)
-			}},
+				return run(context.Background(), &batch)
+			}})
+		}
+		flushers := map[*core.NetNS]*conntrack.Conn{}
+		for _, v := range vs {
+			fc, err := conntrack.Dial(&core.Config{NetNS: v.ns})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { fc.Close() })
+			flushers[v.ns] = fc
 		}
 		spent := make([]time.Duration, len(vs))
 		i := 0
@@ -662,10 +634,57 @@ func BenchmarkConntrackPaired(b *testing.B) {
 			}
 			i++
 		}
+		by := map[string]time.Duration{}
 		for j, v := range vs {
+			by[v.name] = spent[j]
 			b.ReportMetric(float64(ctCreateOp*b.N)/spent[j].Seconds(), v.name+"-flows/s")
 		}
-		b.ReportMetric(float64(spent[1])/float64(spent[0]), "nlkit-batch/raw")
-		b.ReportMetric(float64(spent[2])/float64(spent[0]), "nlkit-send/raw")
+		b.ReportMetric(float64(by["nlkit-batch"])/float64(by["raw-64"]), "nlkit-batch/raw")
+		b.ReportMetric(float64(by["nlkit-batch"])/float64(by["raw-64-acklast"]), "nlkit-batch/raw-acklast")
+		b.ReportMetric(float64(by["nlkit-send"])/float64(by["raw-64-noack"]), "nlkit-send/raw-noack")
 	})
+}
+
+// ctRawCreateModes are the raw create loops: every request ACKed (group
+// 1), only the last of each write of 64 (what ExecBatch does), only the
+// last of every 128 (what SendBatch does).
+var ctRawCreateModes = []struct {
+	name  string
+	group int
+}{{"raw-64", 1}, {"raw-64-acklast", 64}, {"raw-64-noack", 128}}
+
+// ctRawCreateRun creates ctCreateOp flows with bare syscalls, 64 create
+// requests a write. With group 1 every request carries NLM_F_ACK and each
+// write's 64 ACKs are read; otherwise only the last request of every
+// group does, and its answer, after the errors of the others (any error
+// fails the op), says the kernel is through them.
+func ctRawCreateRun(r *rawConn, dst netip.Addr, group int) error {
+	var e core.AttrEncoder
+	var f conntrack.Flow
+	dg := make([]byte, 0, 16<<10)
+	for start := 0; start < ctCreateOp; start += 64 {
+		dg = dg[:0]
+		for i := start; i < start+64; i++ {
+			ctBenchFlow(&f, i, dst)
+			e.Reset()
+			ctRawCreate(&e, &f)
+			flags := uint16(unix.NLM_F_REQUEST | unix.NLM_F_CREATE | unix.NLM_F_EXCL)
+			if (i+1)%group == 0 {
+				flags |= unix.NLM_F_ACK
+			}
+			dg = ctAppendMsg(dg, uint16(netfilter.MessageType(netfilter.SubsysConntrack, 0)), flags, r.seq, e.Bytes())
+			r.seq++
+		}
+		if err := r.send(dg); err != nil {
+			return err
+		}
+		n := 64 / group
+		if group > 64 && (start+64)%group != 0 {
+			continue
+		}
+		if err := ctRawAcks(r, max(n, 1)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -507,17 +507,27 @@ func benchNFQueueRaw(b *testing.B, a, bns *core.NetNS, vlen int, drained bool) {
 }
 
 func benchNFQueueNlkit(b *testing.B, a, bns *core.NetNS, batch, drained bool) {
-	q, err := nfqueue.Open(nfQueueNum, &nfqueue.Config{NetNS: bns, CopyRange: nfCopyRange, MaxLen: 65536, ReadBuffer: nfRcvBuf})
+	consume, closeQ, err := nfNlkitConsumer(bns, batch)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer q.Close()
+	defer closeQ()
+	benchNFQueueRun(b, a, bns, drained, consume)
+}
+
+// nfNlkitConsumer binds the queue with nlkit and returns a consumer that
+// accepts n packets: one verdict message each, all in one write when the
+// socket is drained, or (batch) one batch verdict per drain.
+func nfNlkitConsumer(bns *core.NetNS, batch bool) (nfqConsumer, func(), error) {
+	q, err := nfqueue.Open(nfQueueNum, &nfqueue.Config{NetNS: bns, CopyRange: nfCopyRange, MaxLen: 65536, ReadBuffer: nfRcvBuf})
+	if err != nil {
+		return nil, nil, err
+	}
 	v := q.NewVerdicts()
 	consume := func(n int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		i := 0
-		var last uint32
 		for p, err := range q.Packets(ctx) {
 			if err != nil {
 				if errors.Is(err, core.ErrOverrun) {
@@ -527,9 +537,8 @@ func benchNFQueueNlkit(b *testing.B, a, bns *core.NetNS, batch, drained bool) {
 			}
 			i++
 			if batch {
-				last = p.ID
 				if p.Remaining == 0 || i == n {
-					v.AddBatch(last, nfqueue.Accept, 0, false)
+					v.AddBatch(p.ID, nfqueue.Accept, 0, false)
 				}
 			} else {
 				v.Add(p.ID, nfqueue.Accept)
@@ -545,7 +554,75 @@ func benchNFQueueNlkit(b *testing.B, a, bns *core.NetNS, batch, drained bool) {
 		}
 		return nil
 	}
-	benchNFQueueRun(b, a, bns, drained, consume)
+	return consume, func() { q.Close() }, nil
+}
+
+// BenchmarkNFQueuePaired answers "how far is nlkit from the raw floor" on
+// a loaded machine: each op runs every consumer on its own fill (drained)
+// or its own share of the traffic (stream) of nfPairedFill packets, back
+// to back in a rotating order, and reports each one's rate and its ratio
+// to the raw recvmmsg loop's (VARIANT/raw: above 1 is faster).
+//
+//	go test -run '^$' -bench NFQueuePaired -benchtime 10x -count 6 ./bench
+func BenchmarkNFQueuePaired(b *testing.B) {
+	const nfPairedFill = 20_000
+	for _, mode := range []string{"stream", "drained"} {
+		b.Run(mode, func(b *testing.B) {
+			a, bns := nfNamespaces(b)
+			type variant struct {
+				name string
+				open func() (nfqConsumer, func(), error)
+			}
+			vs := []variant{
+				{"raw", func() (nfqConsumer, func(), error) {
+					r, err := newNFRawQueue(bns, 64)
+					if err != nil {
+						return nil, nil, err
+					}
+					return r.consume, func() { unix.Close(r.fd) }, nil
+				}},
+				{"nlkit", func() (nfqConsumer, func(), error) { return nfNlkitConsumer(bns, false) }},
+				{"nlkit-batch", func() (nfqConsumer, func(), error) { return nfNlkitConsumer(bns, true) }},
+			}
+			if mode == "stream" {
+				s, err := nfSend(a, nfQueuePort, -1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.halt()
+			}
+			spent := make([]time.Duration, len(vs))
+			packets := make([]int, len(vs))
+			i := 0
+			for b.Loop() {
+				for k := range vs {
+					j := (i + k) % len(vs)
+					consume, closeQ, err := vs[j].open()
+					if err != nil {
+						b.Fatal(err)
+					}
+					n := nfPairedFill
+					if mode == "drained" {
+						n = nfFill(b, a, nfQueuePort, nfPairedFill, func() int { return nfQueueTotal(bns, nfQueueNum) })
+					}
+					start := time.Now()
+					if err := consume(n); err != nil {
+						b.Fatalf("%s: %v", vs[j].name, err)
+					}
+					spent[j] += time.Since(start)
+					packets[j] += n
+					closeQ()
+				}
+				i++
+			}
+			rate := func(j int) float64 { return float64(packets[j]) / spent[j].Seconds() }
+			b.ReportMetric(rate(0), "raw-pkts/s")
+			for j := 1; j < len(vs); j++ {
+				b.ReportMetric(rate(j), vs[j].name+"-pkts/s")
+				b.ReportMetric(rate(j)/rate(0), vs[j].name+"/raw")
+			}
+		})
+	}
 }
 
 func benchNFQueuePeer(b *testing.B, a, bns *core.NetNS, batch, drained bool) {

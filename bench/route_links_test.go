@@ -127,9 +127,9 @@ func benchLinkJsimonetti(b *testing.B, env *linksEnv) {
 	m.done()
 }
 
-// BenchmarkRouteLinksPaired runs the floor and nlkit's two forms once each
-// per op, back to back in a rotating order (see BenchmarkPaired), and
-// reports each form's time over the floor's.
+// BenchmarkRouteLinksPaired runs the floor, nlkit's two forms and the two
+// peers once each per op, back to back in a rotating order (see
+// BenchmarkPaired), and reports each one's time over the floor's.
 func BenchmarkRouteLinksPaired(b *testing.B) {
 	env := linksNS(b)
 	r, err := dialRaw(env.ns, 32<<10, recvPlain)
@@ -162,5 +162,29 @@ func BenchmarkRouteLinksPaired(b *testing.B) {
 			return err
 		}})
 	}
+	h, err := vnl.NewHandleAt(netns.NsHandle(env.ns.FD()), unix.NETLINK_ROUTE)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(h.Close)
+	vs = append(vs, pairedVariant{"vishvananda-list", func() error {
+		ls, err := h.LinkList()
+		if err == nil && len(ls) != env.msgs {
+			b.Fatalf("vishvananda: %d links, want %d", len(ls), env.msgs)
+		}
+		return err
+	}})
+	jc, err := rtnetlink.Dial(&netlink.Config{NetNS: env.ns.FD(), Strict: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { jc.Close() })
+	vs = append(vs, pairedVariant{"jsimonetti-list", func() error {
+		ls, err := jc.Link.List()
+		if err == nil && len(ls) != env.msgs {
+			b.Fatalf("jsimonetti: %d links, want %d", len(ls), env.msgs)
+		}
+		return err
+	}})
 	benchPaired(b, vs)
 }

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/nlkit/nlkit/core"
+	"github.com/nlkit/nlkit/core/nltest"
 	"github.com/nlkit/nlkit/genl"
+	"github.com/nlkit/nlkit/genl/genltest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -154,4 +156,33 @@ func TestPolicyCoreCycle(t *testing.T) {
 	e.NestEnd(n)
 	require.EqualError(t, p.Validate(e.Bytes()), "1 > 1 > 2: length 4, want 2")
 	require.Equal(t, "/0", p.Name)
+}
+
+func TestValidateSkipsFamilyHeader(t *testing.T) {
+	k := genltest.New(t)
+	k.Register(genltest.Family{
+		Family:   genl.Family{Name: "hdr", Version: 1, HeaderSize: 4, Ops: []genl.Op{{ID: 1, Flags: genl.OpCanDo | genl.OpCanDump}}},
+		Policies: map[uint32]*core.Policy{1: demoPolicy},
+		Handler:  func(r *genltest.Request) []nltest.Reply { return r.Ack() },
+	})
+	c := k.Conn()
+	ctx := context.Background()
+	var e core.AttrEncoder
+	e.Raw([]byte{1, 2, 3, 4}) // the family header: not attributes
+	e.Uint32(demoAttrMTU, 1500)
+	require.NoError(t, c.Validate(ctx, "hdr", 1, 0, e.Bytes()))
+	require.NoError(t, c.Validate(ctx, "hdr", 1, core.FlagDump, e.Bytes()))
+	e.Uint32(demoAttrMTU, 1)
+	require.EqualError(t, c.Validate(ctx, "hdr", 1, 0, e.Bytes()), "genl hdr command 1: policy: 2: value 1 out of range [68, 65535]")
+	err := c.Validate(ctx, "hdr", 1, 0, []byte{1, 2})
+	var pe *core.ParseError
+	require.ErrorAs(t, err, &pe, "shorter than the family header")
+	p, err := c.CommandPolicy(ctx, "hdr", 1, true)
+	require.NoError(t, err)
+	require.NotNil(t, p)
+	// A command without a policy checks only that the attributes are
+	// well formed.
+	p, err = c.CommandPolicy(ctx, "hdr", 9, false)
+	require.NoError(t, err)
+	require.Nil(t, p)
 }

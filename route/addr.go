@@ -100,6 +100,7 @@ const addrHeaderLen = unix.SizeofIfAddrmsg
 // its attributes). Unknown attributes are ignored. It resets a first, so a
 // reused Addr keeps nothing of the last message.
 func (a *Addr) Unmarshal(data []byte) error {
+	label := a.Label // reused when the next message has the same label: no allocation
 	*a = Addr{}
 	if len(data) < addrHeaderLen {
 		return fmt.Errorf("route: address message too short (%d bytes, want %d)", len(data), addrHeaderLen)
@@ -118,7 +119,11 @@ func (a *Addr) Unmarshal(data []byte) error {
 		case unix.IFA_LOCAL:
 			local = s.Addr()
 		case unix.IFA_LABEL:
-			a.Label = s.String()
+			if b := s.Attr().StringBytes(); string(b) == label {
+				a.Label = label
+			} else {
+				a.Label = string(b)
+			}
 		case unix.IFA_BROADCAST:
 			a.Broadcast = s.Addr()
 		case unix.IFA_ANYCAST:

@@ -204,3 +204,19 @@ func FuzzAddrUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestAddrUnmarshalAllocs: decoding into a reused Addr allocates nothing
+// when the label does not change (the iterator's case).
+func TestAddrUnmarshalAllocs(t *testing.T) {
+	ms := addrTestdata(t, "addr_dump.hex")
+	var a Addr
+	m := ms[1].Data // 192.0.2.1/24 label v0:1
+	require.NoError(t, a.Unmarshal(m))
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := a.Unmarshal(m); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs)
+	require.Equal(t, "v0:1", a.Label)
+}

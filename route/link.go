@@ -34,9 +34,9 @@ type Link struct {
 	// Name is IFLA_IFNAME.
 	Name string `json:"ifname"`
 	// MTU, MinMTU and MaxMTU are IFLA_MTU, IFLA_MIN_MTU, IFLA_MAX_MTU.
-	MTU    uint32 `json:"mtu,omitempty"`
-	MinMTU uint32 `json:"min_mtu,omitempty"`
-	MaxMTU uint32 `json:"max_mtu,omitempty"`
+	MTU    uint32 `json:"mtu"`
+	MinMTU uint32 `json:"min_mtu"`
+	MaxMTU uint32 `json:"max_mtu"`
 	// Qdisc is IFLA_QDISC, the root queueing discipline's kind.
 	Qdisc string `json:"qdisc,omitempty"`
 	// OperState is IFLA_OPERSTATE (RFC 2863).
@@ -78,17 +78,17 @@ type Link struct {
 	Promiscuity uint32 `json:"promiscuity"`
 	AllMulti    uint32 `json:"allmulti"`
 	// The GSO, GRO and TSO limits (IFLA_GSO_MAX_SIZE, ...).
-	GSOMaxSize     uint32 `json:"gso_max_size,omitempty"`
-	GSOMaxSegs     uint32 `json:"gso_max_segs,omitempty"`
+	GSOMaxSize     uint32 `json:"gso_max_size"`
+	GSOMaxSegs     uint32 `json:"gso_max_segs"`
 	GSOIPv4MaxSize uint32 `json:"gso_ipv4_max_size,omitempty"`
-	GROMaxSize     uint32 `json:"gro_max_size,omitempty"`
+	GROMaxSize     uint32 `json:"gro_max_size"`
 	GROIPv4MaxSize uint32 `json:"gro_ipv4_max_size,omitempty"`
-	TSOMaxSize     uint32 `json:"tso_max_size,omitempty"`
-	TSOMaxSegs     uint32 `json:"tso_max_segs,omitempty"`
+	TSOMaxSize     uint32 `json:"tso_max_size"`
+	TSOMaxSegs     uint32 `json:"tso_max_segs"`
 	// NumTxQueues and NumRxQueues are IFLA_NUM_TX_QUEUES and
 	// IFLA_NUM_RX_QUEUES.
-	NumTxQueues uint32 `json:"num_tx_queues,omitempty"`
-	NumRxQueues uint32 `json:"num_rx_queues,omitempty"`
+	NumTxQueues uint32 `json:"num_tx_queues"`
+	NumRxQueues uint32 `json:"num_rx_queues"`
 	// ProtoDown is IFLA_PROTO_DOWN; ProtoDownReason the reason bits.
 	ProtoDown       bool   `json:"proto_down,omitempty"`
 	ProtoDownReason uint32 `json:"proto_down_reason,omitempty"`
@@ -97,14 +97,17 @@ type Link struct {
 	ParentDevName string `json:"parentdev,omitempty"`
 	ParentDevBus  string `json:"parentbus,omitempty"`
 
-	// Stats are the 64-bit counters of IFLA_STATS64, when HasStats.
-	Stats    LinkStats `json:"-"`
-	HasStats bool      `json:"-"`
-	// XDP is what IFLA_XDP reports about an attached XDP program.
-	XDP LinkXDP `json:"-"`
-	// Inet and Inet6 are the per-family data of IFLA_AF_SPEC.
-	Inet  LinkInet  `json:"-"`
-	Inet6 LinkInet6 `json:"-"`
+	// Stats are the 64-bit counters of IFLA_STATS64; nil when the kernel
+	// did not send them.
+	Stats *LinkStats `json:"-"`
+	// XDP is what IFLA_XDP reports about an attached XDP program; nil
+	// when none is attached (or the kernel did not say).
+	XDP *LinkXDP `json:"-"`
+	// Inet and Inet6 are the per-family data of IFLA_AF_SPEC; nil when
+	// the kernel sent none for the family. Inet6 in a request carries the
+	// address generation mode and token to set.
+	Inet  *LinkInet  `json:"-"`
+	Inet6 *LinkInet6 `json:"-"`
 
 	// NumVF is IFLA_NUM_VF; VFs is IFLA_VFINFO_LIST, which the kernel
 	// sends only when asked (LinkFilter.VF).
@@ -131,8 +134,9 @@ type Link struct {
 	HasMaster bool `json:"-"`
 
 	// decoded remembers the Info values the last decode made, and with
-	// which registry, so the next decode into l may reuse them.
-	decoded linkDecoded
+	// which registry, so the next decode into l may reuse them (nil: none,
+	// as for the values of a list).
+	decoded *linkDecoded
 }
 
 // linkDecoded is what a decode made: reused by the next one only when

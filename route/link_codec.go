@@ -12,10 +12,11 @@ import (
 
 // Unmarshal decodes an RTM_NEWLINK payload (struct ifinfomsg and the IFLA_*
 // attributes) into l with the built-in kinds; a kind it does not know is
-// kept as *RawLinkInfo. It reuses l's slices and, when the kind is the
-// same, its Info value, so decoding many messages into one Link allocates
-// little: copy a Link (and its Info) before decoding into it again if the
-// old value is still needed. Unknown attributes are ignored.
+// kept as *RawLinkInfo. It reuses l's slices, its Stats, XDP, Inet and
+// Inet6 values and, when the kind is the same, its Info value, so decoding
+// many messages into one Link allocates little: a copy of l made with =
+// shares them, so copy them too (and Info) before decoding into l again if
+// the old value is still needed. Unknown attributes are ignored.
 func (l *Link) Unmarshal(data []byte) error { return l.UnmarshalKinds(data, nil) }
 
 // UnmarshalKinds is Unmarshal with the kinds of registry k (nil: the
@@ -25,6 +26,14 @@ func (l *Link) UnmarshalKinds(data []byte, k *Kinds) error {
 		return &core.ParseError{What: "ifinfomsg", Len: len(data), Want: unix.SizeofIfInfomsg}
 	}
 	old := *l
+	return l.decode(data, k, &old, nil)
+}
+
+// decode replaces l with the message in data (at least an ifinfomsg
+// long). It reuses the memory of old, which is l's previous value (for a
+// list, a zero Link), and takes what else it needs from m when m is not
+// nil (a dump's arena) or from new allocations.
+func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 	*l = Link{
 		Family: Family(data[0]),
 		Type:   HardwareType(binary.NativeEndian.Uint16(data[2:])),
@@ -38,7 +47,7 @@ func (l *Link) UnmarshalKinds(data []byte, k *Kinds) error {
 		a := s.Attr()
 		switch a.Type {
 		case unix.IFLA_IFNAME:
-			l.Name = linkKeepString(old.Name, a.StringBytes())
+			l.Name = linkMemString(m, old.Name, a.StringBytes())
 		case unix.IFLA_MTU:
 			l.MTU = s.Uint32()
 		case unix.IFLA_MIN_MTU:
@@ -46,7 +55,7 @@ func (l *Link) UnmarshalKinds(data []byte, k *Kinds) error {
 		case unix.IFLA_MAX_MTU:
 			l.MaxMTU = s.Uint32()
 		case unix.IFLA_QDISC:
-			l.Qdisc = linkQdiscName(old.Qdisc, a.StringBytes())
+			l.Qdisc = linkQdiscName(m, old.Qdisc, a.StringBytes())
 		case unix.IFLA_OPERSTATE:
 			l.OperState = OperState(s.Uint8())
 		case unix.IFLA_LINKMODE:
@@ -56,11 +65,11 @@ func (l *Link) UnmarshalKinds(data []byte, k *Kinds) error {
 		case unix.IFLA_TXQLEN:
 			l.TxQLen = s.Uint32()
 		case unix.IFLA_ADDRESS:
-			l.Address, spare = linkCopyHW(old.Address, spare, a.Data)
+			l.Address, spare = linkCopyHW(old.Address, spare, a.Data, m)
 		case unix.IFLA_BROADCAST:
-			l.Broadcast, spare = linkCopyHW(old.Broadcast, spare, a.Data)
+			l.Broadcast, spare = linkCopyHW(old.Broadcast, spare, a.Data, m)
 		case unix.IFLA_PERM_ADDRESS:
-			l.PermAddress = net.HardwareAddr(append(old.PermAddress[:0], a.Data...))
+			l.PermAddress, spare = linkCopyHW(old.PermAddress, spare, a.Data, m)
 		case unix.IFLA_MASTER:
 			l.Master = s.Uint32()
 			l.HasMaster = true
@@ -69,7 +78,7 @@ func (l *Link) UnmarshalKinds(data []byte, k *Kinds) error {
 		case unix.IFLA_LINK_NETNSID:
 			l.LinkNetNSID, l.HasLinkNetNSID = s.Int32(), true
 		case unix.IFLA_IFALIAS:
-			l.Alias = linkKeepString(old.Alias, a.StringBytes())
+			l.Alias = linkMemString(m, old.Alias, a.StringBytes())
 		case unix.IFLA_PROP_LIST:
 			l.AltNames = old.AltNames[:0]
 			n := s.Nested()
@@ -80,7 +89,7 @@ func (l *Link) UnmarshalKinds(data []byte, k *Kinds) error {
 					if i < len(old.AltNames) {
 						prev = old.AltNames[i]
 					}
-					l.AltNames = append(l.AltNames, linkKeepString(prev, n.Attr().StringBytes()))
+					l.AltNames = append(l.AltNames, linkMemString(m, prev, n.Attr().StringBytes()))
 					i++
 				}
 			}
@@ -129,30 +138,56 @@ func (l *Link) UnmarshalKinds(data []byte, k *Kinds) error {
 			}
 			s.Fail(n.Err())
 		case unix.IFLA_PARENT_DEV_NAME:
-			l.ParentDevName = linkKeepString(old.ParentDevName, a.StringBytes())
+			l.ParentDevName = linkMemString(m, old.ParentDevName, a.StringBytes())
 		case unix.IFLA_PARENT_DEV_BUS_NAME:
-			l.ParentDevBus = linkKeepString(old.ParentDevBus, a.StringBytes())
+			l.ParentDevBus = linkMemString(m, old.ParentDevBus, a.StringBytes())
 		case unix.IFLA_STATS64:
-			s.Fail(l.Stats.unmarshal(a.Data))
-			l.HasStats = true
+			st := l.Stats
+			switch {
+			case st != nil:
+			case old.Stats != nil:
+				st = old.Stats
+			case m != nil:
+				st = m.stats.one()
+			default:
+				st = new(LinkStats)
+			}
+			if err := st.unmarshal(a.Data); err != nil {
+				s.Fail(err)
+				break
+			}
+			l.Stats = st
 		case unix.IFLA_XDP:
-			s.Fail(l.XDP.unmarshal(a.Data))
+			var x LinkXDP
+			if err := x.unmarshal(a.Data); err != nil {
+				s.Fail(err)
+				break
+			}
+			if x == (LinkXDP{}) {
+				l.XDP = nil
+				break
+			}
+			p := l.XDP
+			switch {
+			case p != nil:
+			case old.XDP != nil:
+				p = old.XDP
+			case m != nil:
+				p = m.xdp.one()
+			default:
+				p = new(LinkXDP)
+			}
+			*p = x
+			l.XDP = p
 		case unix.IFLA_AF_SPEC:
-			l.Inet.Conf, l.Inet6.Conf = old.Inet.Conf[:0], old.Inet6.Conf[:0]
-			s.Fail(linkDecodeAFSpec(l, a.Data))
-			if len(l.Inet.Conf) == 0 {
-				l.Inet.Conf = nil
-			}
-			if len(l.Inet6.Conf) == 0 {
-				l.Inet6.Conf = nil
-			}
+			s.Fail(linkDecodeAFSpec(l, a.Data, old, m))
 		case unix.IFLA_NUM_VF:
 			l.NumVF = s.Uint32()
 		case unix.IFLA_VFINFO_LIST:
 			l.VFs = old.VFs
-			s.Fail(linkDecodeVFs(l, a.Data))
+			s.Fail(linkDecodeVFs(l, a.Data, m))
 		case unix.IFLA_LINKINFO:
-			s.Fail(l.decodeLinkInfo(a.Data, &old, k))
+			s.Fail(l.decodeLinkInfo(a.Data, old, k, m))
 		}
 	}
 	if err := s.Err(); err != nil {
@@ -169,9 +204,10 @@ func linkDecodeErr(l *Link, err error) error {
 	return &core.OpError{Op: "decode " + what, Err: err}
 }
 
-// decodeLinkInfo reads IFLA_LINKINFO, reusing old's Info values when their
-// kind matches.
-func (l *Link) decodeLinkInfo(b []byte, old *Link, k *Kinds) error {
+// decodeLinkInfo reads IFLA_LINKINFO, reusing old's Info values when
+// their kind matches (or, in a LinkIter loop, values of the kind an
+// earlier link had).
+func (l *Link) decodeLinkInfo(b []byte, old *Link, k *Kinds, m *linkMem) error {
 	var kind, slaveKind, data, slaveData []byte
 	s := core.ScanAttrs(b)
 	for s.Next() {
@@ -192,28 +228,37 @@ func (l *Link) decodeLinkInfo(b []byte, old *Link, k *Kinds) error {
 	// Reuse the old values only if this package made them, with the same
 	// registry, and the caller did not replace them.
 	var prev, prevSlave LinkInfo
-	if old.decoded.kinds == k {
-		if linkSameInfo(old.Info, old.decoded.info) {
+	if d := old.decoded; d != nil && d.kinds == k {
+		if linkSameInfo(old.Info, d.info) {
 			prev = old.Info
 		}
-		if linkSameInfo(old.SlaveInfo, old.decoded.slave) {
+		if linkSameInfo(old.SlaveInfo, d.slave) {
 			prevSlave = old.SlaveInfo
 		}
 	}
 	var err error
 	if len(kind) > 0 {
-		l.Info, err = linkDecodeInfo(prev, kind, data, k, false)
+		l.Info, err = linkDecodeInfo(prev, kind, data, k, false, m)
 		if err != nil {
 			return err
 		}
 	}
 	if len(slaveKind) > 0 {
-		l.SlaveInfo, err = linkDecodeInfo(prevSlave, slaveKind, slaveData, k, true)
+		l.SlaveInfo, err = linkDecodeInfo(prevSlave, slaveKind, slaveData, k, true, m)
 		if err != nil {
 			return err
 		}
 	}
-	l.decoded = linkDecoded{info: l.Info, slave: l.SlaveInfo, kinds: k}
+	if m != nil && m.list {
+		// A list's values are decoded once: nothing to remember.
+		return nil
+	}
+	d := old.decoded
+	if d == nil {
+		d = new(linkDecoded)
+	}
+	*d = linkDecoded{info: l.Info, slave: l.SlaveInfo, kinds: k}
+	l.decoded = d
 	return nil
 }
 
@@ -226,12 +271,24 @@ func linkSameInfo(a, b LinkInfo) bool {
 	return a == b
 }
 
-func linkDecodeInfo(prev LinkInfo, kind, data []byte, k *Kinds, slave bool) (LinkInfo, error) {
+// linkDecodeInfo decodes data into prev when it is of this kind, else
+// into a value from m (a LinkIter loop's earlier value of the kind, or the
+// veth slab of a list), else into a new value from k.
+func linkDecodeInfo(prev LinkInfo, kind, data []byte, k *Kinds, slave bool, m *linkMem) (LinkInfo, error) {
 	v := prev
 	if v == nil || v.Kind() != string(kind) {
-		v = k.newInfo(string(kind), slave)
+		v = nil
+		if m != nil {
+			v = m.info(kind, k, slave)
+		}
 		if v == nil {
-			v = &RawLinkInfo{Name: string(kind)}
+			v = k.newInfo(string(kind), slave)
+		}
+		if v == nil {
+			v = &RawLinkInfo{Name: linkMemString(m, "", kind)}
+		}
+		if m != nil && !m.list {
+			m.keepInfo(v, kind, slave)
 		}
 	}
 	if err := v.DecodeInfo(data); err != nil {
@@ -245,35 +302,32 @@ func linkDecodeInfo(prev LinkInfo, kind, data []byte, k *Kinds, slave bool) (Lin
 }
 
 // linkCopyHW copies an address into prev's memory when it fits, else
-// into spare, else into a new allocation sized for two addresses (the
-// address and the broadcast address share it); it returns the copy and
-// the room left.
-func linkCopyHW(prev net.HardwareAddr, spare, b []byte) (net.HardwareAddr, []byte) {
+// into spare, else into memory from m, else into a new allocation sized
+// for two addresses (the address and the broadcast address share it); it
+// returns the copy and the room left.
+func linkCopyHW(prev net.HardwareAddr, spare, b []byte, m *linkMem) (net.HardwareAddr, []byte) {
 	n := len(b)
 	switch {
+	case n == 0:
+		return nil, spare
 	case cap(prev) >= n:
 		return net.HardwareAddr(append(prev[:0], b...)), spare
 	case cap(spare) >= n:
 		out := spare[:n:n]
 		copy(out, b)
 		return net.HardwareAddr(out), spare[n:]
+	case m != nil:
+		out := m.bytes.take(n)
+		copy(out, b)
+		return net.HardwareAddr(out), spare
 	}
 	buf := make([]byte, 2*n)
 	copy(buf, b)
 	return net.HardwareAddr(buf[:n:n]), buf[n:]
 }
 
-// linkKeepString returns prev when it holds b, else a new string: decoding
-// the same link again does not allocate its name.
-func linkKeepString(prev string, b []byte) string {
-	if prev == string(b) {
-		return prev
-	}
-	return string(b)
-}
-
-// linkQdiscName interns the common qdisc names.
-func linkQdiscName(prev string, b []byte) string {
+// linkQdiscName interns the common qdisc names, else is linkMemString.
+func linkQdiscName(m *linkMem, prev string, b []byte) string {
 	switch string(b) {
 	case "noqueue":
 		return "noqueue"
@@ -288,7 +342,7 @@ func linkQdiscName(prev string, b []byte) string {
 	case "fq":
 		return "fq"
 	}
-	return linkKeepString(prev, b)
+	return linkMemString(m, prev, b)
 }
 
 // Marshal appends struct ifinfomsg and the attributes of an RTM_NEWLINK

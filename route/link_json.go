@@ -53,18 +53,20 @@ func (l *Link) MarshalJSON() ([]byte, error) {
 		}
 		v.LinkInfo = li
 	}
-	if l.Inet6.HasAddrGenMode {
-		v.AddrGenMode = AddrGenModeName(l.Inet6.AddrGenMode)
+	if in6 := l.Inet6; in6 != nil {
+		if in6.HasAddrGenMode {
+			v.AddrGenMode = AddrGenModeName(in6.AddrGenMode)
+		}
+		if in6.Flags != 0 || len(in6.Conf) > 0 || in6.Token.IsValid() {
+			v.Inet6 = in6
+		}
 	}
-	if l.HasStats {
-		v.Stats = &l.Stats
+	v.Stats = l.Stats
+	if l.XDP != nil && l.XDP.Attached != 0 {
+		v.XDP = l.XDP
 	}
-	if l.XDP.Attached != 0 {
-		v.XDP = &l.XDP
-	}
-	v.InetConf = l.Inet.Conf
-	if l.Inet6.Flags != 0 || len(l.Inet6.Conf) > 0 || l.Inet6.Token.IsValid() {
-		v.Inet6 = &l.Inet6
+	if l.Inet != nil {
+		v.InetConf = l.Inet.Conf
 	}
 	return json.Marshal(v)
 }

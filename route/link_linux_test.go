@@ -121,6 +121,7 @@ func TestLinkReadsWhatIPMade(t *testing.T) {
 		require.Equal(t, num(j["tso_max_size"]), float64(l.TSOMaxSize), l.Name)
 		require.Equal(t, num(j["promiscuity"]), float64(l.Promiscuity), l.Name)
 		require.Equal(t, num(j["allmulti"]), float64(l.AllMulti), l.Name)
+		require.NotNil(t, l.Inet6, l.Name)
 		require.Equal(t, j["inet6_addr_gen_mode"], route.AddrGenModeName(l.Inet6.AddrGenMode), l.Name)
 		// ip prints the flags minus RUNNING, plus M-DOWN for a down
 		// link whose master is down; compare the rest.
@@ -173,7 +174,7 @@ func TestLinkReadsWhatIPMade(t *testing.T) {
 	require.Equal(t, uint32(5), va.Group)
 	require.Equal(t, []string{"a-rather-long-alternative-name"}, va.AltNames)
 	require.True(t, va.Flags&route.LinkUp != 0)
-	require.True(t, va.HasStats)
+	require.NotNil(t, va.Stats)
 	require.NotEmpty(t, va.Inet.Conf)
 	require.NotEmpty(t, va.Inet6.Conf)
 
@@ -272,7 +273,7 @@ func TestLinkReadsWhatIPMade(t *testing.T) {
 	require.NoError(t, err)
 	// RTEXT_FILTER_SKIP_STATS drops the VF and IPv6 statistics, not
 	// IFLA_STATS64.
-	require.True(t, linkByName(t, nostats, "va").HasStats)
+	require.NotNil(t, linkByName(t, nostats, "va").Stats)
 
 	// A registry without vxlan keeps its data raw; Resolve decodes it.
 	k := route.NewKinds()

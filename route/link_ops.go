@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 	"net"
+	"slices"
 	"strconv"
 
 	"github.com/nlkit/nlkit/core"
@@ -89,13 +90,19 @@ func linkDumpRequest(f *LinkFilter) core.Message {
 }
 
 // LinkIter streams the links f selects, decoding each into one reused
-// Link: the value (and its slices and Info) is valid only inside the loop
-// body; copy what you keep. An interrupted dump ends with
+// Link: the value (and its slices, pointers and Info) is valid only inside
+// the loop body; copy what you keep. Its strings (Name, Alias, ...) are
+// the exception: they stay valid. An interrupted dump ends with
 // core.ErrDumpInterrupted after its links (Links retries instead). Do not
 // call c from inside the loop.
 func (c *Conn) LinkIter(ctx context.Context, f *LinkFilter) iter.Seq2[*Link, error] {
 	return func(yield func(*Link, error) bool) {
-		var l Link
+		// One Link, and one arena for the strings that change from link to
+		// link: no allocation per link once the arena's chunks are big.
+		var st struct {
+			l, old Link
+			m      linkMem
+		}
 		k := f.kinds()
 		for m, err := range c.c.Dump(ctx, linkDumpRequest(f)) {
 			if err != nil {
@@ -105,11 +112,16 @@ func (c *Conn) LinkIter(ctx context.Context, f *LinkFilter) iter.Seq2[*Link, err
 			if m.Header.Type != unix.RTM_NEWLINK {
 				continue
 			}
-			if err := l.UnmarshalKinds(m.Data, k); err != nil {
+			if len(m.Data) < unix.SizeofIfInfomsg {
+				yield(nil, core.WithOp(&core.ParseError{What: "ifinfomsg", Len: len(m.Data), Want: unix.SizeofIfInfomsg}, "link list"))
+				return
+			}
+			st.old = st.l
+			if err := st.l.decode(m.Data, k, &st.old, &st.m); err != nil {
 				yield(nil, core.WithOp(err, "link list"))
 				return
 			}
-			if !yield(&l, nil) {
+			if !yield(&st.l, nil) {
 				return
 			}
 		}
@@ -118,12 +130,18 @@ func (c *Conn) LinkIter(ctx context.Context, f *LinkFilter) iter.Seq2[*Link, err
 
 // Links returns the links f selects. A dump the kernel interrupts because
 // links changed meanwhile is retried a few times.
+//
+// The values share memory made for the whole dump: their strings and
+// addresses sit in one arena, and their Stats, Inet, Inet6 and (veth)
+// Info values in slabs, so a list costs a few allocations, not several
+// per link. Keeping any one Link keeps a part of that memory alive.
 func (c *Conn) Links(ctx context.Context, f *LinkFilter) ([]Link, error) {
 	req := linkDumpRequest(f)
 	k := f.kinds()
 	var links []Link
 	for attempt := 0; ; attempt++ {
 		links = links[:0]
+		mem := &linkMem{list: true}
 		var derr error
 		for m, err := range c.c.Dump(ctx, req) {
 			if err != nil {
@@ -133,8 +151,16 @@ func (c *Conn) Links(ctx context.Context, f *LinkFilter) ([]Link, error) {
 			if m.Header.Type != unix.RTM_NEWLINK {
 				continue
 			}
+			if len(m.Data) < unix.SizeofIfInfomsg {
+				return nil, core.WithOp(&core.ParseError{What: "ifinfomsg", Len: len(m.Data), Want: unix.SizeofIfInfomsg}, "link list")
+			}
+			if len(links) == cap(links) {
+				// Double: append's 1.25x growth for large slices copies
+				// the values several times over.
+				links = slices.Grow(links, max(64, len(links)))
+			}
 			links = append(links, Link{})
-			if err := links[len(links)-1].UnmarshalKinds(m.Data, k); err != nil {
+			if err := links[len(links)-1].decode(m.Data, k, &mem.zero, mem); err != nil {
 				return nil, core.WithOp(err, "link list")
 			}
 		}

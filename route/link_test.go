@@ -41,7 +41,7 @@ func TestLinkUnmarshalKernelBytes(t *testing.T) {
 		require.Equal(t, name, l.Name)
 		require.NotZero(t, l.Index)
 		require.NotZero(t, l.MTU)
-		require.True(t, l.HasStats, name)
+		require.NotNil(t, l.Stats, name)
 		links[name] = l
 	}
 	lo := links["lo"]

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/netip"
+	"unsafe"
 
 	"github.com/nlkit/nlkit/core"
 	"golang.org/x/sys/unix"
@@ -78,17 +79,16 @@ func (s LinkStats) MarshalJSON() ([]byte, error) {
 // attached (XDP_ATTACHED_*: 0 none, 1 driver, 2 generic/skb, 3 hardware, 4
 // several) and the program IDs. Attaching programs is not modelled.
 type LinkXDP struct {
-	Attached   uint8  `json:"mode"`
-	Flags      uint32 `json:"flags,omitempty"`
-	ProgID     uint32 `json:"prog_id,omitempty"`
-	DrvProgID  uint32 `json:"drv_prog_id,omitempty"`
-	SKBProgID  uint32 `json:"skb_prog_id,omitempty"`
-	HWProgID   uint32 `json:"hw_prog_id,omitempty"`
-	HasXDPAttr bool   `json:"-"`
+	Attached  uint8  `json:"mode"`
+	Flags     uint32 `json:"flags,omitempty"`
+	ProgID    uint32 `json:"prog_id,omitempty"`
+	DrvProgID uint32 `json:"drv_prog_id,omitempty"`
+	SKBProgID uint32 `json:"skb_prog_id,omitempty"`
+	HWProgID  uint32 `json:"hw_prog_id,omitempty"`
 }
 
 func (x *LinkXDP) unmarshal(b []byte) error {
-	*x = LinkXDP{HasXDPAttr: true}
+	*x = LinkXDP{}
 	s := core.ScanAttrs(b)
 	for s.Next() {
 		switch s.Type() {
@@ -123,9 +123,10 @@ const (
 	InetConfRPFilter     = 7
 )
 
-// Get returns setting i (an InetConf* index) and whether the kernel sent it.
+// Get returns setting i (an InetConf* index) and whether the kernel sent
+// it; in may be nil.
 func (in *LinkInet) Get(i int) (uint32, bool) {
-	if i < 0 || i >= len(in.Conf) {
+	if in == nil || i < 0 || i >= len(in.Conf) {
 		return 0, false
 	}
 	return in.Conf[i], true
@@ -176,9 +177,10 @@ const (
 	Inet6ConfDisable    = 25 // DEVCONF_DISABLE_IPV6
 )
 
-// Get returns setting i (a DEVCONF_* index) and whether the kernel sent it.
+// Get returns setting i (a DEVCONF_* index) and whether the kernel sent
+// it; in may be nil.
 func (in *LinkInet6) Get(i int) (int32, bool) {
-	if i < 0 || i >= len(in.Conf) {
+	if in == nil || i < 0 || i >= len(in.Conf) {
 		return 0, false
 	}
 	return in.Conf[i], true
@@ -187,72 +189,115 @@ func (in *LinkInet6) Get(i int) (int32, bool) {
 // linkAFInet6 constants newer than golang.org/x/sys here.
 const linkAttrInet6RAMTU = 9
 
-func linkDecodeAFSpec(l *Link, b []byte) error {
+// linkDecodeAFSpec reads IFLA_AF_SPEC into l.Inet and l.Inet6, reusing
+// old's values and arrays or taking memory from m (may be nil).
+func linkDecodeAFSpec(l *Link, b []byte, old *Link, m *linkMem) error {
 	s := core.ScanAttrs(b)
 	for s.Next() {
 		switch s.Type() {
 		case unix.AF_INET:
+			in := l.Inet
+			if in == nil {
+				switch {
+				case old.Inet != nil:
+					in = old.Inet
+				case m != nil:
+					in = m.inet.one()
+				default:
+					in = new(LinkInet)
+				}
+				l.Inet = in
+			}
+			conf := in.Conf[:0]
 			n := s.Nested()
 			for n.Next() {
 				if n.Type() == unix.IFLA_INET_CONF {
-					l.Inet.Conf = linkConfU32(l.Inet.Conf, n.Bytes())
+					conf = linkConfU32(conf, n.Bytes(), m)
 				}
 			}
 			s.Fail(n.Err())
+			if len(conf) == 0 {
+				conf = nil
+			}
+			*in = LinkInet{Conf: conf}
 		case unix.AF_INET6:
+			in6 := l.Inet6
+			if in6 == nil {
+				switch {
+				case old.Inet6 != nil:
+					in6 = old.Inet6
+				case m != nil:
+					in6 = m.inet6.one()
+				default:
+					in6 = new(LinkInet6)
+				}
+				l.Inet6 = in6
+			}
+			*in6 = LinkInet6{Conf: in6.Conf[:0]}
 			n := s.Nested()
 			for n.Next() {
 				switch n.Type() {
 				case unix.IFLA_INET6_FLAGS:
-					l.Inet6.Flags = n.Uint32()
+					in6.Flags = n.Uint32()
 				case unix.IFLA_INET6_ADDR_GEN_MODE:
-					l.Inet6.AddrGenMode, l.Inet6.HasAddrGenMode = n.Uint8(), true
+					in6.AddrGenMode, in6.HasAddrGenMode = n.Uint8(), true
 				case unix.IFLA_INET6_CONF:
-					l.Inet6.Conf = linkConfS32(l.Inet6.Conf, n.Bytes())
+					in6.Conf = linkConfS32(in6.Conf, n.Bytes(), m)
 				case unix.IFLA_INET6_TOKEN:
-					l.Inet6.Token = n.Addr()
+					in6.Token = n.Addr()
 				case unix.IFLA_INET6_CACHEINFO:
 					d := n.Bytes()
 					if len(d) >= 16 {
-						l.Inet6.MaxReasmLen = binary.NativeEndian.Uint32(d)
-						l.Inet6.ReachableTime = binary.NativeEndian.Uint32(d[8:])
-						l.Inet6.RetransTime = binary.NativeEndian.Uint32(d[12:])
+						in6.MaxReasmLen = binary.NativeEndian.Uint32(d)
+						in6.ReachableTime = binary.NativeEndian.Uint32(d[8:])
+						in6.RetransTime = binary.NativeEndian.Uint32(d[12:])
 					}
 				case linkAttrInet6RAMTU:
-					l.Inet6.RAMTU = n.Uint32()
+					in6.RAMTU = n.Uint32()
 				}
 			}
 			s.Fail(n.Err())
+			if len(in6.Conf) == 0 {
+				in6.Conf = nil
+			}
 		}
 	}
 	return s.Err()
 }
 
 // linkConfU32 decodes an array of host-order u32s into dst's memory
-// (grown to exactly fit when too small).
-func linkConfU32(dst []uint32, d []byte) []uint32 {
+// (else into memory from m, else into a new array, sized to fit).
+func linkConfU32(dst []uint32, d []byte, m *linkMem) []uint32 {
 	n := len(d) / 4
 	if cap(dst) < n {
-		dst = make([]uint32, n)
+		if m != nil {
+			dst = m.u32.take(n)
+		} else {
+			dst = make([]uint32, n)
+		}
 	}
 	dst = dst[:n]
-	d = d[:4*n]
-	for i := range dst {
-		dst[i] = binary.NativeEndian.Uint32(d[4*i:])
+	if n > 0 {
+		// Host-order u32s: the bytes are the values' memory.
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*n), d)
 	}
 	return dst
 }
 
 // linkConfS32 is linkConfU32 for s32s.
-func linkConfS32(dst []int32, d []byte) []int32 {
+func linkConfS32(dst []int32, d []byte, m *linkMem) []int32 {
 	n := len(d) / 4
 	if cap(dst) < n {
-		dst = make([]int32, n)
+		if m != nil {
+			dst = m.s32.take(n)
+		} else {
+			dst = make([]int32, n)
+		}
 	}
 	dst = dst[:n]
-	d = d[:4*n]
-	for i := range dst {
-		dst[i] = int32(binary.NativeEndian.Uint32(d[4*i:]))
+	if n > 0 {
+		// Host-order s32s: the bytes are the values' memory.
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*n), d)
 	}
 	return dst
 }
@@ -260,18 +305,19 @@ func linkConfS32(dst []int32, d []byte) []int32 {
 // linkEncodeAFSpec writes the settable parts of the per-family data: the
 // IPv6 address generation mode and token.
 func linkEncodeAFSpec(e *core.AttrEncoder, l *Link) error {
-	if !l.Inet6.HasAddrGenMode && !l.Inet6.Token.IsValid() {
+	in6 := l.Inet6
+	if in6 == nil || (!in6.HasAddrGenMode && !in6.Token.IsValid()) {
 		return nil
 	}
 	af := e.NestStart(unix.IFLA_AF_SPEC)
-	in6 := e.NestStart(unix.AF_INET6)
-	if l.Inet6.HasAddrGenMode {
-		e.Uint8(unix.IFLA_INET6_ADDR_GEN_MODE, l.Inet6.AddrGenMode)
+	n := e.NestStart(unix.AF_INET6)
+	if in6.HasAddrGenMode {
+		e.Uint8(unix.IFLA_INET6_ADDR_GEN_MODE, in6.AddrGenMode)
 	}
-	if l.Inet6.Token.IsValid() {
-		e.Addr(unix.IFLA_INET6_TOKEN, l.Inet6.Token)
+	if in6.Token.IsValid() {
+		e.Addr(unix.IFLA_INET6_TOKEN, in6.Token)
 	}
-	if err := e.NestEnd(in6); err != nil {
+	if err := e.NestEnd(n); err != nil {
 		return err
 	}
 	return e.NestEnd(af)
@@ -291,7 +337,9 @@ type LinkVF struct {
 	Trust     uint32           `json:"trust"`
 }
 
-func linkDecodeVFs(l *Link, b []byte) error {
+// linkDecodeVFs reads IFLA_VFINFO_LIST into l.VFs (reusing its array),
+// the MAC addresses in memory from m when not nil.
+func linkDecodeVFs(l *Link, b []byte, m *linkMem) error {
 	l.VFs = l.VFs[:0]
 	s := core.ScanAttrs(b)
 	for s.Next() {
@@ -315,7 +363,14 @@ func linkDecodeVFs(l *Link, b []byte) error {
 			switch n.Type() {
 			case unix.IFLA_VF_MAC:
 				if len(d) >= 4+6 {
-					vf.MAC = net.HardwareAddr(append([]byte(nil), d[4:10]...))
+					var mac []byte
+					if m != nil {
+						mac = m.bytes.take(6)
+					} else {
+						mac = make([]byte, 6)
+					}
+					copy(mac, d[4:10])
+					vf.MAC = net.HardwareAddr(mac)
 				}
 			case unix.IFLA_VF_VLAN:
 				vf.VLAN, vf.QoS = u32(1), u32(2)

@@ -31,6 +31,10 @@ type Route struct {
 	Scope Scope
 	// TOS is the type-of-service selector (rtm_tos; dsfield for IPv4).
 	TOS uint8
+	// Pref is an IPv6 router preference (RTA_PREF).
+	Pref RoutePref
+	// HasUID says UID is set (see UID).
+	HasUID bool
 	// Flags are rtm_flags: RTNH_F_* (onlink, linkdown, ...) and RTM_F_*.
 	Flags RouteFlags
 	// Table is the routing table: rtm_table, or RTA_TABLE past 255.
@@ -56,17 +60,15 @@ type Route struct {
 	OIF uint32
 	// Priority is the route's metric (RTA_PRIORITY, ip's "metric").
 	Priority uint32
+	// NHID is the ID of a nexthop object the route uses (RTA_NH_ID).
+	NHID uint32
 	// Metrics are the RTAX_* values of RTA_METRICS.
 	Metrics RouteMetrics
 	// Nexthops are the hops of a multipath route (RTA_MULTIPATH).
 	Nexthops []RouteNexthop
-	// NHID is the ID of a nexthop object the route uses (RTA_NH_ID).
-	NHID uint32
 	// Encap is a lightweight-tunnel encapsulation (RTA_ENCAP_TYPE and
 	// RTA_ENCAP), nil when none.
 	Encap *Encap
-	// Pref is an IPv6 router preference (RTA_PREF).
-	Pref RoutePref
 	// Expires is the lifetime of an expiring IPv6 route, whole seconds
 	// (RTA_EXPIRES).
 	Expires time.Duration
@@ -76,8 +78,7 @@ type Route struct {
 	// Mark is the firewall mark of a route lookup (RTA_MARK).
 	Mark uint32
 	// UID is the user ID of a route lookup (RTA_UID) when HasUID.
-	UID    uint32
-	HasUID bool
+	UID uint32
 	// Flow is the routing realms (RTA_FLOW).
 	Flow uint32
 }

@@ -36,28 +36,30 @@ the field names of "ip -j addr" (one object an address, with ifindex and
 ifname).`,
 	}
 	var v4, v6 bool
+	listRun := func(cmd *cobra.Command, args []string) error {
+		f, dev, err := addrParseFilter(args)
+		if err != nil {
+			return err
+		}
+		switch {
+		case v4 && v6:
+			return cli.Usagef("-4 and -6 together: leave both out for both families")
+		case v4:
+			f.Family = route.FamilyInet
+		case v6:
+			f.Family = route.FamilyInet6
+		}
+		return runAddrList(cmd.Context(), env, f, dev)
+	}
+	cmd.RunE = listRun // `nlkit addr` alone lists, as `ip addr` does
+	cmd.PersistentFlags().BoolVarP(&v4, "ipv4", "4", false, "IPv4 addresses only")
+	cmd.PersistentFlags().BoolVarP(&v6, "ipv6", "6", false, "IPv6 addresses only")
 	list := &cobra.Command{
 		Use:     "list [dev NAME] [scope SCOPE] [label LABEL]",
 		Aliases: []string{"show", "ls"},
 		Short:   "List addresses",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			f, dev, err := addrParseFilter(args)
-			if err != nil {
-				return err
-			}
-			switch {
-			case v4 && v6:
-				return cli.Usagef("-4 and -6 together: leave both out for both families")
-			case v4:
-				f.Family = route.FamilyInet
-			case v6:
-				f.Family = route.FamilyInet6
-			}
-			return runAddrList(cmd.Context(), env, f, dev)
-		},
+		RunE:    listRun,
 	}
-	list.Flags().BoolVarP(&v4, "ipv4", "4", false, "IPv4 addresses only")
-	list.Flags().BoolVarP(&v6, "ipv6", "6", false, "IPv6 addresses only")
 	change := func(use, short, verb string) *cobra.Command {
 		return &cobra.Command{
 			Use:   use + " ADDRESS[/LEN] dev NAME [options]",

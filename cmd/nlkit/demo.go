@@ -97,8 +97,8 @@ func demoRoutes() []demoRoute {
 type demo struct {
 	env   *cli.Env
 	ctx   context.Context
-	conn  *core.Conn   // the requests' socket, counted and traced
-	rc    *route.Conn  // the route SDK over conn
+	conn  *core.Conn  // the requests' socket, counted and traced
+	rc    *route.Conn // the route SDK over conn
 	watch *route.Watcher
 	fmt   *core.Formatter
 	index map[string]int32 // link name -> ifindex

@@ -145,16 +145,16 @@ func TestDemoMatchesKernel(t *testing.T) {
 	rep := runDemoJSON(t, "--netns", name)
 	require.Equal(t, name, rep.Namespace)
 
-	// Links, as the route SDK decoded them: the same indexes, names, MTUs
-	// and masters as ip shows.
+	// Links, as the route SDK decoded them: the same indexes, names,
+	// addresses, MTUs and masters as ip shows.
 	type link struct {
-		Name, Master string
-		MTU          float64
+		Name, Addr, Master string
+		MTU                float64
 	}
 	kernel := map[float64]link{}
 	for _, l := range ipJSON(t, name, "link", "show") {
 		master, _ := l["master"].(string)
-		kernel[l["ifindex"].(float64)] = link{l["ifname"].(string), master, l["mtu"].(float64)}
+		kernel[l["ifindex"].(float64)] = link{l["ifname"].(string), l["address"].(string), master, l["mtu"].(float64)}
 	}
 	names := map[float64]string{}
 	for _, l := range rep.Links {
@@ -162,7 +162,8 @@ func TestDemoMatchesKernel(t *testing.T) {
 	}
 	reported := map[float64]link{}
 	for _, l := range rep.Links {
-		rl := link{Name: l["ifname"].(string), MTU: l["mtu"].(float64)}
+		addr, _ := l["address"].(string)
+		rl := link{Name: l["ifname"].(string), Addr: addr, MTU: l["mtu"].(float64)}
 		if m, ok := l["master"].(float64); ok {
 			rl.Master = names[m]
 		}

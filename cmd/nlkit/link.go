@@ -356,7 +356,7 @@ func linkStatsCommand(env *cli.Env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				l.Stats, l.HasStats = *st, true
+				l.Stats = st
 				links = []route.Link{*l}
 			} else if links, err = c.Links(ctx, &route.LinkFilter{SkipStats: true}); err != nil {
 				return err
@@ -371,7 +371,10 @@ func linkStatsCommand(env *cli.Env) *cobra.Command {
 				return out.Close()
 			}
 			for i := range links {
-				s := &links[i].Stats
+				s := links[i].Stats
+				if s == nil {
+					s = &route.LinkStats{}
+				}
 				env.Out.Printf("%d: %s: rx bytes %d packets %d errors %d dropped %d missed %d mcast %d tx bytes %d packets %d errors %d dropped %d carrier %d collsns %d\n",
 					links[i].Index, links[i].Name, s.RxBytes, s.RxPackets, s.RxErrors, s.RxDropped, s.RxMissedErrors, s.Multicast,
 					s.TxBytes, s.TxPackets, s.TxErrors, s.TxDropped, s.TxCarrierErrors, s.Collisions)

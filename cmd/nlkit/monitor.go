@@ -148,6 +148,10 @@ func monitorLine(ev *route.Event, names map[int32]string) string {
 		return prefix + string(o.AppendText(nil, func(i uint32) string { return name(int32(i)) }))
 	case *route.Neigh:
 		return prefix + o.Format(name)
+	case *route.Nexthop:
+		return prefix + o.Format(name)
+	case *route.Netconf:
+		return prefix + o.Format(name)
 	}
 	return ev.String()
 }

@@ -124,6 +124,14 @@ func TestCLINeightblNetconf(t *testing.T) {
 		require.Equal(t, ip[0][k], js[0][k], k)
 	}
 
+	objRun(t, ns, "neightbl", "change", "name", "arp_cache", "dev", "veth0", "mcast_probes", "4", "retrans", "1500")
+	require.Equal(t, "4\n", nstest.Cmd(t, ns, "cat", "/proc/sys/net/ipv4/neigh/veth0/mcast_solicit"))
+	require.Equal(t, "1500\n", nstest.Cmd(t, ns, "cat", "/proc/sys/net/ipv4/neigh/veth0/retrans_time_ms"))
+	objRun(t, ns, "neightbl", "change", "-6", "name", "ndisc_cache", "dev", "veth0", "app_probes", "2")
+	require.Equal(t, "2\n", nstest.Cmd(t, ns, "cat", "/proc/sys/net/ipv6/neigh/veth0/app_solicit"))
+	require.Contains(t, objFail(t, ns, "neightbl", "change", "name", "arp_cache", "thresh1", "5"), "no such file or directory")
+	require.Contains(t, objFail(t, ns, "neightbl", "change", "dev", "veth0", "queue", "5"), "name NAME is required")
+
 	nstest.Cmd(t, ns, "sysctl", "-qw", "net.ipv4.conf.veth0.forwarding=1", "net.ipv4.conf.veth0.rp_filter=2")
 	out = objRun(t, ns, "netconf", "list", "dev", "veth0")
 	require.Equal(t, "inet veth0 forwarding on rp_filter loose mc_forwarding off bc_forwarding off proxy_neigh off ignore_routes_with_linkdown off\n", out)

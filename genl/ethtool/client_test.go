@@ -139,10 +139,11 @@ func TestClientMonitor(t *testing.T) {
 	defer cancel()
 	ntf := testdata(t, "features_ntf")
 	go func() {
-		for k.Blocked() == 0 { // wait until the monitor's socket receives
+		// Send until a socket has joined the group: the monitor's.
+		msg := core.Message{Header: core.Header{Type: core.MessageType(fam.ID)}, Data: ntf}
+		for k.Event(g.ID, msg) == 0 && ctx.Err() == nil {
 			time.Sleep(time.Millisecond)
 		}
-		k.Event(g.ID, core.Message{Header: core.Header{Type: core.MessageType(fam.ID)}, Data: ntf})
 	}()
 	for ev, err := range c.Monitor(ctx) {
 		require.NoError(t, err)

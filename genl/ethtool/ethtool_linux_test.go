@@ -127,6 +127,16 @@ func TestSetFeaturesSeenByEthtool(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, compareFeatures(t, f, after), 50)
 
+	// With checksums off the kernel drops TSO whatever is asked: the
+	// change comes back with a FeatureError naming what was not applied.
+	ch, err = c.SetFeatures(ctx, "veth0", map[string]bool{"tx-tcp-segmentation": true})
+	var fe *FeatureError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, []FeatureProblem{{Name: "tx-tcp-segmentation", Value: true}}, fe.NotApplied)
+	require.EqualError(t, err, `ethtool set features veth0: the kernel did not apply "tx-tcp-segmentation" (requested on)`)
+	require.NotNil(t, ch)
+	require.False(t, ethtoolFeatures(t, ns, "veth0")["tx-tcp-segmentation"].Active)
+
 	// Setting what is already set changes nothing and is no error.
 	ch, err = c.SetFeatures(ctx, "veth0", map[string]bool{"gro": true})
 	require.NoError(t, err)

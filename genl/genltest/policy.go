@@ -41,14 +41,14 @@ func PolicyDump(id uint16, ops []genl.Op, policies map[uint32]*core.Policy, op u
 		i := add(p)
 		var e core.AttrEncoder
 		e.Uint16(unix.CTRL_ATTR_FAMILY_ID, id)
-		n := e.NestStart(unix.CTRL_ATTR_OP_POLICY)
+		n := e.NestStart(unix.CTRL_ATTR_OP_POLICY | core.AttrNested)
 		// As ctrl_dumppolicy_put_op does, the command is nested under
 		// its do handler's number: 0 for a dump-only command.
 		nr := uint16(o.ID)
 		if o.Flags&genl.OpCanDo == 0 {
 			nr = 0
 		}
-		m := e.NestStart(nr)
+		m := e.NestStart(nr | core.AttrNested)
 		if o.Flags&genl.OpCanDo != 0 {
 			e.Uint32(unix.CTRL_ATTR_POLICY_DO, i)
 		}
@@ -67,9 +67,9 @@ func PolicyDump(id uint16, ops []genl.Op, policies map[uint32]*core.Policy, op u
 			}
 			var e core.AttrEncoder
 			e.Uint16(unix.CTRL_ATTR_FAMILY_ID, id)
-			n := e.NestStart(unix.CTRL_ATTR_POLICY)
-			m := e.NestStart(uint16(pi))
-			a := e.NestStart(uint16(t))
+			n := e.NestStart(unix.CTRL_ATTR_POLICY | core.AttrNested)
+			m := e.NestStart(uint16(pi) | core.AttrNested)
+			a := e.NestStart(uint16(t) | core.AttrNested)
 			appendRule(&e, ap, idx)
 			e.NestEnd(a)
 			e.NestEnd(m)
@@ -80,9 +80,14 @@ func PolicyDump(id uint16, ops []genl.Op, policies map[uint32]*core.Policy, op u
 	return out
 }
 
-// appendRule writes one rule as __netlink_policy_dump_write_attr does.
+// appendRule writes one rule as __netlink_policy_dump_write_attr does:
+// the bounds, then the type.
 func appendRule(e *core.AttrEncoder, ap core.AttrPolicy, idx map[*core.Policy]uint32) {
+	appendBounds(e, ap, idx)
 	e.Uint32(unix.NL_POLICY_TYPE_ATTR_TYPE, uint32(ap.Kind))
+}
+
+func appendBounds(e *core.AttrEncoder, ap core.AttrPolicy, idx map[*core.Policy]uint32) {
 	switch {
 	case ap.Kind.Unsigned():
 		if ap.Mask != 0 {

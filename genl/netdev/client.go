@@ -53,40 +53,28 @@ func (c *Client) get(ctx context.Context, op string, cmd uint8, attrs []byte, de
 	return core.WithOp(err, op)
 }
 
-// errStop ends an ExecuteFunc early when the loop body breaks.
-var errStop = errors.New("netdev: stop")
-
-// dump runs a dump command, decoding each reply into v with decode and
-// yielding v (reused: valid only in the loop body) when keep says so.
-//
-// The kernel sends netdev's dump replies without NLM_F_MULTI (the family
-// fills them with genlmsg_iput) and ends them with NLMSG_DONE as usual. A
-// receive loop that takes a message without NLM_F_MULTI for the whole
-// answer to a dump stops after the first object, so the request goes
-// through ExecuteFunc with NLM_F_DUMP, which reads on to NLMSG_DONE (the
-// kernel does not ACK a dump).
+// dump runs a dump command through the genl Conn's Dump, decoding each
+// reply into v with decode and yielding v (reused: valid only in the loop
+// body) when keep says so. The kernel sends netdev's dump replies without
+// NLM_F_MULTI (the family fills them with genlmsg_iput); the dump still
+// ends at NLMSG_DONE.
 func dump[T any](ctx context.Context, c *Client, op string, cmd uint8, attrs []byte, v *T,
 	decode func(*T, []byte) error, keep func(*T) bool) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
-		stopped := false
-		err := c.c.ExecuteFunc(ctx, FamilyName, cmd, core.FlagDump, attrs, func(m genl.Message) error {
-			if err := decode(v, m.Data); err != nil {
-				return err
+		for m, err := range c.c.Dump(ctx, FamilyName, cmd, attrs) {
+			if err == nil {
+				err = decode(v, m.Data)
+			}
+			if err != nil {
+				yield(nil, core.WithOp(err, op))
+				return
 			}
 			if keep != nil && !keep(v) {
-				return nil
+				continue
 			}
 			if !yield(v, nil) {
-				stopped = true
-				return errStop
+				return
 			}
-			return nil
-		})
-		if stopped {
-			return
-		}
-		if err != nil {
-			yield(nil, core.WithOp(err, op))
 		}
 	}
 }

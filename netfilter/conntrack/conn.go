@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"iter"
 	"net/netip"
+	"sync"
 
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/netfilter"
@@ -18,7 +19,9 @@ import (
 // the socket, so do not call the Conn from inside its own FlowIter or
 // ExpectIter loop (collect with Flows first, or use a second Conn).
 type Conn struct {
-	c *core.Conn
+	c     *core.Conn
+	batch int        // Config.BatchSize: requests a write in ExecBatch
+	bmu   sync.Mutex // one ExecBatch or SendBatch at a time
 }
 
 // Dial opens a NETLINK_NETFILTER socket configured by cfg (nil for the
@@ -28,7 +31,11 @@ func Dial(cfg *core.Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{c: c}, nil
+	cc := &Conn{c: c}
+	if cfg != nil {
+		cc.batch = cfg.BatchSize
+	}
+	return cc, nil
 }
 
 // NewConn wraps an open core.Conn speaking NETLINK_NETFILTER (a fake
@@ -303,15 +310,28 @@ func (c *Conn) Flows(ctx context.Context, filter *Filter) ([]Flow, error) {
 			hint = int(n) + int(n)/16 + 16
 		}
 	}
+	req, err := dumpRequest(filter)
+	if err != nil {
+		return nil, err
+	}
+	local := filter != nil && filter.local()
 	for attempt := 0; ; attempt++ {
 		out := make([]Flow, 0, hint)
 		var err error
-		for f, e := range c.FlowIter(ctx, filter) {
+		for m, e := range c.c.Dump(ctx, req) {
 			if e != nil {
-				err = e
+				err = core.WithOp(e, "conntrack list")
 				break
 			}
-			out = append(out, *f)
+			// Decode straight into the list: no copy of the Flow.
+			out = append(out, Flow{})
+			f := &out[len(out)-1]
+			if e := f.Unmarshal(m.Data); e != nil {
+				return out[:len(out)-1], e
+			}
+			if local && !filter.match(f) {
+				out = out[:len(out)-1]
+			}
 		}
 		if errors.Is(err, core.ErrDumpInterrupted) && attempt < 3 {
 			continue

@@ -8,8 +8,10 @@
 // (Filter: family, mark and mask, zone, status and mask, tuple fields);
 // gets, creates, updates and deletes single flows; flushes the table; and
 // reads the per-CPU and global statistics. A Batch encodes many create
-// requests into one reused buffer and Conn.CreateBatch sends them 64 to a
-// write, which is how hundreds of thousands of flows a second are made.
+// requests into one reused buffer; Conn.ExecBatch sends them 64 to a write
+// and Conn.SendBatch 128 to an answer, both asking an ACK of the last
+// request only and reading the kernel's refusals in place, which is how
+// hundreds of thousands of flows a second are made with no allocation.
 //
 // Expectations (Expect) have the same calls: ExpectIter, Expects,
 // GetExpect, CreateExpect, DeleteExpect, FlushExpects.

@@ -76,11 +76,22 @@ func ctUDPExchange(t *testing.T, p *ctPair, src, dst netip.Addr, sport, dport ui
 		return err
 	}))
 	defer cl.Close()
-	_, err := cl.WriteTo([]byte("ping"), net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, dport)))
-	require.NoError(t, err)
+	// The first datagram can be lost while the new veth gets carrier
+	// and IPv6 neighbour discovery settles: resend until one arrives.
 	buf := make([]byte, 16)
-	srv.SetReadDeadline(time.Now().Add(5 * time.Second))
-	n, from, err := srv.ReadFrom(buf)
+	var (
+		n    int
+		from net.Addr
+		err  error
+	)
+	for try := 0; try < 20; try++ {
+		_, err = cl.WriteTo([]byte("ping"), net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, dport)))
+		require.NoError(t, err)
+		srv.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		if n, from, err = srv.ReadFrom(buf); err == nil {
+			break
+		}
+	}
 	require.NoError(t, err)
 	require.Equal(t, "ping", string(buf[:n]))
 	_, err = srv.WriteTo([]byte("pong"), from)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"iter"
 	"os"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +60,33 @@ type Config struct {
 }
 
 const openTimeout = 5 * time.Second
+
+// ErrBusy is matched (errors.Is) by the error of Open when the group is
+// already bound by another socket. The kernel answers EPERM then, as it
+// does to a caller without CAP_NET_ADMIN; Open tells the two apart.
+var ErrBusy = errors.New("nflog: group is bound by another socket")
+
+// boundBy reads /proc/net/netfilter/nfnetlink_log in ns and returns the
+// port that has group bound.
+func boundBy(ns *core.NetNS, group uint16) (uint32, bool) {
+	var data []byte
+	if err := ns.Do(func() error {
+		var err error
+		data, err = os.ReadFile("/proc/thread-self/net/netfilter/nfnetlink_log")
+		return err
+	}); err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != strconv.Itoa(int(group)) {
+			continue
+		}
+		port, err := strconv.ParseUint(f[1], 10, 32)
+		return uint32(port), err == nil
+	}
+	return 0, false
+}
 
 // Log is a bound NFLOG group.
 type Log struct {
@@ -162,7 +191,9 @@ func Open(group uint16, cfg *Config) (*Log, error) {
 		s.close()
 		switch {
 		case errors.Is(err, unix.EPERM):
-			return nil, core.WithOp(err, op+" (bound by another socket, or CAP_NET_ADMIN missing)")
+			if port, ok := boundBy(cfg.NetNS, group); ok {
+				return nil, &core.OpError{Op: op, Err: fmt.Errorf("%w (port %d): %w", ErrBusy, port, err)}
+			}
 		case errors.Is(err, unix.EOPNOTSUPP) && cfg.Flags&Conntrack != 0:
 			return nil, &core.OpError{Op: op, Err: fmt.Errorf("%w: the kernel cannot attach conntrack entries to logged packets (built without CONFIG_NETFILTER_NETLINK_GLUE_CT)", err)}
 		}

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -190,7 +194,8 @@ func TestLogBusy(t *testing.T) {
 	defer l.Close()
 	_, err = nflog.Open(7, &nflog.Config{NetNS: ns})
 	require.ErrorIs(t, err, unix.EPERM)
-	require.ErrorContains(t, err, "bound by another socket")
+	require.ErrorIs(t, err, nflog.ErrBusy)
+	require.ErrorContains(t, err, fmt.Sprintf("port %d", l.PortID()))
 	require.NoError(t, l.Close())
 	l2, err := nflog.Open(7, &nflog.Config{NetNS: ns})
 	require.NoError(t, err)
@@ -225,4 +230,30 @@ func TestLogPFBind(t *testing.T) {
 	l, err := nflog.Open(9, &nflog.Config{NetNS: ns, PFBind: true, Family: unix.AF_INET})
 	require.NoError(t, err)
 	require.NoError(t, l.Close())
+}
+
+// TestLogNonRoot runs the test binary again as nobody: binding a group
+// needs CAP_NET_ADMIN, and the error is not mistaken for a busy group.
+func TestLogNonRoot(t *testing.T) {
+	if os.Getenv("NFLOG_NONROOT_CHILD") == "1" {
+		_, err := nflog.Open(77, nil)
+		fmt.Printf("RESULT eperm=%v busy=%v: %v\n", errors.Is(err, unix.EPERM), errors.Is(err, nflog.ErrBusy), err)
+		return
+	}
+	nstest.Require(t)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o755))
+	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
+	bin := filepath.Join(dir, "nflog.test")
+	data, err := os.ReadFile(exe)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bin, data, 0o755))
+	cmd := exec.Command(bin, "-test.run", "^TestLogNonRoot$", "-test.v")
+	cmd.Env = append(os.Environ(), "NFLOG_NONROOT_CHILD=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "RESULT eperm=true busy=false", string(out))
 }
