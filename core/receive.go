@@ -316,6 +316,12 @@ func (c *Conn) ReceiveFunc(ctx context.Context, fn func(Message) error) error {
 	defer c.unlock()
 	w := c.watch(ctx)
 	defer c.unwatch(w)
+	return c.receiveOne(ctx, fn)
+}
+
+// receiveOne reads one accepted datagram and hands its messages to fn.
+// The caller holds the Conn.
+func (c *Conn) receiveOne(ctx context.Context, fn func(Message) error) error {
 	for {
 		n, from, err := c.t.Receive(&c.rbuf)
 		if err != nil {
