@@ -3,6 +3,7 @@ package conntrack
 import (
 	"context"
 	"errors"
+	"os"
 	"strconv"
 	"time"
 
@@ -23,7 +24,6 @@ type Batch struct {
 	reqs []batchReq
 	msgs []core.Message
 	errs []error
-	rctx ctDeadlineOnly // the context answers are read with, in a run
 }
 
 type batchReq struct {
@@ -121,10 +121,9 @@ const (
 	// ctExecGroup is how many requests ExecBatch sends, in one write, for
 	// one answer when all succeed (Config.BatchSize overrides it).
 	ctExecGroup = 64
-	// ctSendWrite is how many requests SendBatch puts in one write, and
-	// ctSendGroup how many it sends for one answer: few enough that their
-	// errors, were every one refused, fit a default receive queue.
-	ctSendWrite = 64
+	// ctSendGroup is how many requests SendBatch sends, in one write,
+	// for one answer: few enough that their errors, were every one
+	// refused, fit a default receive queue.
 	ctSendGroup = 128
 	// ctWriteBytes caps a write, well under a default send buffer.
 	ctWriteBytes = 64 << 10
@@ -145,13 +144,12 @@ const (
 // errors of the others, and a request without an error before it is
 // done. That is one sendmsg and, when all succeed, one recvmsg a write,
 // not one recvmsg a request; the next write goes once its answer is in,
-// so the answers waiting never outnumber a write. It allocates nothing
-// per request but the errors.
+// so the answers waiting never outnumber a write (a queue too small for
+// them all the same gives core.ErrOverrun, as in SendBatch). It
+// allocates nothing per request but the errors.
 //
-// The answers are read between writes, not in one exchange: while a
-// batch runs, other calls on the same Conn from other goroutines could
-// take its answers (batches on one Conn wait for each other). Use a Conn
-// of its own for batches that run beside other calls.
+// The whole batch is one exchange (core.Conn.Hold): other calls on the
+// same Conn wait for it, so none can take its answers.
 func (c *Conn) ExecBatch(ctx context.Context, b *Batch) error {
 	group := c.batch
 	if group <= 0 {
@@ -160,17 +158,17 @@ func (c *Conn) ExecBatch(ctx context.Context, b *Batch) error {
 	return c.ctBatchRun(ctx, b, group, group)
 }
 
-// SendBatch is ExecBatch with more requests for each answer: 64 to a
-// write, and only the last of every 128 asks for an ACK, so the kernel
-// answers only those it refuses and then that one. It is the call for
-// bulk creation when only refused requests matter. Failed requests are
-// reported as by ExecBatch (a *BatchError for the first, Batch.Err for
-// each). Should the receive queue overflow all the same (a small
-// Config.ReadBuffer), the result is core.ErrOverrun and requests whose
-// errors were lost read as done: check with a dump. The same caution
-// about other goroutines holds as for ExecBatch.
+// SendBatch is ExecBatch with more requests for each answer: 128 to a
+// write, whatever Config.BatchSize says, and only the last asks for an
+// ACK, so the kernel answers only those it refuses and then that one. It
+// is the call for bulk creation: half the answers of ExecBatch, and as
+// many errors as refused flows. Failed requests are reported as by
+// ExecBatch (a *BatchError for the first, Batch.Err for each). Should the
+// receive queue overflow all the same (a small Config.ReadBuffer), the
+// result is core.ErrOverrun and requests whose errors were lost read as
+// done: check with a dump. Like ExecBatch it is one exchange.
 func (c *Conn) SendBatch(ctx context.Context, b *Batch) error {
-	return c.ctBatchRun(ctx, b, ctSendWrite, ctSendGroup)
+	return c.ctBatchRun(ctx, b, ctSendGroup, ctSendGroup)
 }
 
 // ctBatchRun sends b's requests in writes of at most perWrite requests
@@ -183,35 +181,31 @@ func (c *Conn) ctBatchRun(ctx context.Context, b *Batch, perWrite, perGroup int)
 		return nil
 	}
 	b.prepare()
-	c.bmu.Lock()
-	defer c.bmu.Unlock()
-	// Reads honour ctx's deadline through the socket's; a cancellation
-	// is seen between reads (see ctDeadlineOnly).
-	rctx := ctx
-	if ctx.Done() != nil {
-		b.rctx.Context = ctx
-		rctx = &b.rctx
-		defer func() { b.rctx.Context = nil }()
-	}
 	var overrun error
-	for gs := 0; gs < n; {
-		ge := min(gs+perGroup, n)
-		b.msgs[ge-1].Header.Flags |= core.FlagAck
-		for s := gs; s < ge; {
-			e, size := s+1, b.msgs[s].Len()
-			for e < ge && e-s < perWrite && size+core.Align(b.msgs[e].Len()) <= ctWriteBytes {
-				size += core.Align(b.msgs[e].Len())
-				e++
+	err := c.c.Hold(ctx, func(h *core.Held) error {
+		for gs := 0; gs < n; {
+			ge := min(gs+perGroup, n)
+			b.msgs[ge-1].Header.Flags |= core.FlagAck
+			for s := gs; s < ge; {
+				e, size := s+1, b.msgs[s].Len()
+				for e < ge && e-s < perWrite && size+core.Align(b.msgs[e].Len()) <= ctWriteBytes {
+					size += core.Align(b.msgs[e].Len())
+					e++
+				}
+				if err := h.SendBatch(b.msgs[s:e]); err != nil {
+					return err
+				}
+				s = e
 			}
-			if err := c.c.SendBatch(ctx, b.msgs[s:e]); err != nil {
-				return core.WithOp(err, "conntrack batch")
+			if err := ctBatchWait(ctx, h, b, gs, ge, &overrun); err != nil {
+				return err
 			}
-			s = e
+			gs = ge
 		}
-		if err := c.ctBatchWait(ctx, rctx, b, gs, ge, &overrun); err != nil {
-			return err
-		}
-		gs = ge
+		return nil
+	})
+	if err != nil {
+		return core.WithOp(err, "conntrack batch")
 	}
 	if overrun != nil {
 		return overrun
@@ -259,26 +253,11 @@ func (w *ctBatchAnswers) take(m core.Message) error {
 	return nil
 }
 
-// ctDeadlineOnly is a context with its parent's deadline, values and
-// error but no Done channel. core.Conn.ReceiveFunc watches a context
-// that can be cancelled with a context.AfterFunc, three allocations a
-// read; one without Done costs only the socket deadline. The kernel
-// answers a request inside the sendmsg that carries it, so the answers
-// a batch waits for are queued before it reads them and a read does not
-// block: a cancellation is seen before each read, the deadline during
-// it.
-type ctDeadlineOnly struct {
-	context.Context
-}
-
-// Done returns nil: the context is not watched for cancellation.
-func (*ctDeadlineOnly) Done() <-chan struct{} { return nil }
-
 // ctBatchWait reads the answers to requests start to end, whose last
-// asked for an ACK, reading with rctx (ctx or its ctDeadlineOnly). After
-// an overrun that answer may be lost: it sends a no-op with NLM_F_ACK,
-// whose ACK comes after anything left of theirs, and waits for either.
-func (c *Conn) ctBatchWait(ctx, rctx context.Context, b *Batch, start, end int, overrun *error) error {
+// asked for an ACK. After an overrun that answer may be lost: it sends a
+// no-op with NLM_F_ACK, whose ACK comes after anything left of theirs,
+// and waits for either.
+func ctBatchWait(ctx context.Context, h *core.Held, b *Batch, start, end int, overrun *error) error {
 	w := ctBatchAnswers{
 		b: b, start: start, end: end,
 		base:  b.msgs[start].Header.Sequence,
@@ -292,24 +271,22 @@ func (c *Conn) ctBatchWait(ctx, rctx context.Context, b *Batch, start, end int, 
 			// After an overrun the kernel drops what it sends until
 			// the queue is empty, without a second ENOBUFS: read until
 			// nothing comes, then ask again.
-			rctx, cancel := context.WithTimeout(ctx, ctDrainWait)
-			err = c.c.ReceiveFunc(rctx, w.take)
-			cancel()
-		} else if err = ctx.Err(); err == nil {
-			err = c.c.ReceiveFunc(rctx, w.take)
+			err = h.ReceiveFuncUntil(time.Now().Add(ctDrainWait), w.take)
+		} else {
+			err = h.ReceiveFunc(w.take)
 		}
 		switch {
 		case err == nil:
 		case errors.Is(err, core.ErrOverrun):
 			*overrun, drain = err, true
-		case drain && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		case drain && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil:
 			drain = false
 			noop := core.Message{Header: core.Header{Type: core.TypeNoop, Flags: core.FlagRequest | core.FlagAck}}
-			if w.last, err = c.c.Send(ctx, noop); err != nil {
-				return core.WithOp(err, "conntrack batch")
+			if w.last, err = h.Send(noop); err != nil {
+				return err
 			}
 		default:
-			return core.WithOp(err, "conntrack batch")
+			return err
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package conntrack
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net/netip"
@@ -161,7 +162,7 @@ func TestBatchOverrun(t *testing.T) {
 	require.Equal(t, uint32(1000), n)
 }
 
-// A refilled batch allocates nothing, through either call.
+// A refilled batch allocates nothing per flow, through either call.
 func TestBatchAllocs(t *testing.T) {
 	// Not parallel: it counts allocations.
 	ns := nstest.New(t)
@@ -193,7 +194,38 @@ func TestBatchAllocs(t *testing.T) {
 		}
 		run()
 		// 640 flows are 10 writes and 5 or 10 answers: an allocation a
-		// write or an answer would show.
-		require.Zero(t, testing.AllocsPerRun(5, run), "SendBatch %v", send)
+		// write or an answer would show. What a call may allocate is
+		// the hold on the Conn and its context watch, once a call.
+		require.LessOrEqual(t, testing.AllocsPerRun(5, run), 4.0, "SendBatch %v", send)
 	}
+}
+
+// A batch honours its context: cancelled before it starts, nothing is
+// sent; a deadline that has passed ends it with DeadlineExceeded.
+func TestBatchContext(t *testing.T) {
+	t.Parallel()
+	ns := nstest.New(t)
+	c, err := Dial(&core.Config{NetNS: ns})
+	require.NoError(t, err)
+	defer c.Close()
+	var b Batch
+	for i := range 200 {
+		f := batchTestFlow(i, false)
+		require.NoError(t, b.Create(&f))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, c.ExecBatch(ctx, &b), context.Canceled)
+	require.ErrorIs(t, c.SendBatch(ctx, &b), context.Canceled)
+	dctx, dcancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer dcancel()
+	require.ErrorIs(t, c.ExecBatch(dctx, &b), context.DeadlineExceeded)
+	n, err := c.Count(ctCtx(t))
+	require.NoError(t, err)
+	require.Zero(t, n)
+	// With a live deadline it works, and the Conn is in step.
+	require.NoError(t, c.ExecBatch(ctCtx(t), &b))
+	n, err = c.Count(ctCtx(t))
+	require.NoError(t, err)
+	require.Equal(t, uint32(200), n)
 }

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"iter"
 	"net/netip"
-	"sync"
 
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/netfilter"
@@ -20,8 +19,7 @@ import (
 // ExpectIter loop (collect with Flows first, or use a second Conn).
 type Conn struct {
 	c     *core.Conn
-	batch int        // Config.BatchSize: requests a write in ExecBatch
-	bmu   sync.Mutex // one ExecBatch or SendBatch at a time
+	batch int // Config.BatchSize: requests a write in ExecBatch
 }
 
 // Dial opens a NETLINK_NETFILTER socket configured by cfg (nil for the
