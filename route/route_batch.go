@@ -2,7 +2,6 @@ package route
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/nlkit/nlkit/core"
@@ -40,9 +39,8 @@ const (
 // whole batch has been tried. Errors name the route ("route add
 // 198.51.100.0/24: file exists").
 //
-// The errors of a datagram are read after it is written: another
-// goroutine's call on the same Conn in between would drop them as
-// strangers, so give a batch a Conn of its own while it runs.
+// The whole batch is one exchange (core.Conn.Hold): other calls on the
+// same Conn wait for it, so none can take its answers.
 func (c *Conn) RouteAddBatch(ctx context.Context, routes []Route, errs []error) error {
 	return c.routeBatch(ctx, "route add", unix.RTM_NEWROUTE, core.FlagCreate|core.FlagExcl, routes, errs)
 }
@@ -79,91 +77,74 @@ func (c *Conn) routeBatch(ctx context.Context, verb string, typ uint16, flags co
 		idx   []int // route index of each message
 		msgs  []core.Message
 	)
-	// The receive-loop hooks of a datagram: errors of the requests sent
-	// without an ACK (sequence numbers lo..hi) are taken and recorded; the
-	// last request's answer ends the exchange as usual.
-	var lo, hi, last uint32
-	acked := false
-	cb := &core.Callbacks{
-		SeqCheck: func(m core.Message) core.Action {
-			if s := m.Header.Sequence; s-lo <= hi-lo && hi != 0 {
-				return core.Continue
-			}
-			return core.Skip
-		},
-		Error: func(m core.Message, e *core.Error) core.Action {
-			s := m.Header.Sequence
-			switch {
-			case s == last:
-				record(idx[len(idx)-1], e)
-				return core.Continue
-			case hi != 0 && s-lo <= hi-lo:
-				record(idx[s-lo], e)
-			}
-			return core.Skip
-		},
-		Ack: func(m core.Message) core.Action {
-			if m.Header.Sequence == last {
-				acked = true
-			}
-			return core.Continue
-		},
-		MsgOut: func(m core.Message) core.Action {
-			last = m.Header.Sequence
-			return core.Continue
-		},
-	}
 	if errs != nil {
 		clear(errs[:len(routes)])
 	}
-	for start := 0; start < len(routes); {
-		arena, offs, idx, msgs = arena[:0], offs[:0], idx[:0], msgs[:0]
-		i := start
-		for ; i < len(routes) && len(idx) < routeBatchMsgs && len(arena) < routeBatchBytes; i++ {
-			n := len(arena)
-			var err error
-			arena, err = routeRequestData(arena, typ, &routes[i])
-			if err != nil {
-				arena = arena[:n]
-				record(i, err)
+	err := c.c.Hold(ctx, func(h *core.Held) error {
+		for start := 0; start < len(routes); {
+			arena, offs, idx, msgs = arena[:0], offs[:0], idx[:0], msgs[:0]
+			i := start
+			for ; i < len(routes) && len(idx) < routeBatchMsgs && len(arena) < routeBatchBytes; i++ {
+				n := len(arena)
+				var err error
+				arena, err = routeRequestData(arena, typ, &routes[i])
+				if err != nil {
+					arena = arena[:n]
+					record(i, err)
+					continue
+				}
+				offs = append(offs, n)
+				idx = append(idx, i)
+			}
+			start = i
+			if len(idx) == 0 {
 				continue
 			}
-			offs = append(offs, n)
-			idx = append(idx, i)
-		}
-		start = i
-		if len(idx) == 0 {
-			continue
-		}
-		offs = append(offs, len(arena))
-		for k := range idx {
-			msgs = append(msgs, core.Message{
-				Header: core.Header{Type: core.MessageType(typ), Flags: core.FlagRequest | flags},
-				Data:   arena[offs[k]:offs[k+1]:offs[k+1]],
-			})
-		}
-		lo, hi = 0, 0
-		if n := len(msgs) - 1; n > 0 {
-			if err := c.c.SendBatch(ctx, msgs[:n]); err != nil {
-				return core.WithOp(err, verb+" batch")
+			offs = append(offs, len(arena))
+			for k := range idx {
+				msgs = append(msgs, core.Message{
+					Header: core.Header{Type: core.MessageType(typ), Flags: core.FlagRequest | flags},
+					Data:   arena[offs[k]:offs[k+1]:offs[k+1]],
+				})
 			}
-			lo, hi = msgs[0].Header.Sequence, msgs[n-1].Header.Sequence
+			msgs[len(msgs)-1].Header.Flags |= core.FlagAck
+			if err := h.SendBatch(msgs); err != nil {
+				return err
+			}
+			lo, last := msgs[0].Header.Sequence, msgs[len(msgs)-1].Header.Sequence
+			done := false
+			take := func(m core.Message) error {
+				if m.Header.Type != core.TypeError {
+					return nil
+				}
+				s := m.Header.Sequence
+				if s-lo > last-lo {
+					return nil // not ours
+				}
+				kerr, perr := core.ParseErrorMessage(m.Header, m.Data, nil)
+				switch {
+				case perr != nil:
+					record(idx[s-lo], perr)
+				case kerr != nil:
+					record(idx[s-lo], kerr)
+				case s == last:
+					record(idx[s-lo], nil)
+				}
+				if s == last {
+					done = true
+				}
+				return nil
+			}
+			for !done {
+				if err := h.ReceiveFunc(take); err != nil {
+					return err
+				}
+			}
 		}
-		tail := msgs[len(msgs)-1]
-		tail.Header.Sequence = 0
-		acked = false
-		err := c.c.Run(ctx, tail, cb)
-		var ke *core.Error
-		switch {
-		case err == nil && acked:
-			record(idx[len(idx)-1], nil)
-		case err == nil:
-			return fmt.Errorf("%s batch: the exchange ended without an answer to the last request", verb)
-		case errors.As(err, &ke):
-			// Recorded by the Error hook.
-		default:
-			return core.WithOp(err, verb+" batch")
-		}
+		return nil
+	})
+	if err != nil {
+		return core.WithOp(err, verb+" batch")
 	}
 	return first
 }
