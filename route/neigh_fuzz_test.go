@@ -105,11 +105,20 @@ func roAllocs[T any, P interface {
 	for _, m := range msgs {
 		require.NoError(t, P(&v).Unmarshal(m))
 	}
-	return testing.AllocsPerRun(50, func() {
-		for _, m := range msgs {
-			_ = P(&v).Unmarshal(m)
+	// The best of three runs: a goroutine another test left behind can
+	// allocate during one (AllocsPerRun counts the whole process).
+	best := -1.0
+	for range 3 {
+		n := testing.AllocsPerRun(50, func() {
+			for _, m := range msgs {
+				_ = P(&v).Unmarshal(m)
+			}
+		}) / float64(len(msgs))
+		if best < 0 || n < best {
+			best = n
 		}
-	}) / float64(len(msgs))
+	}
+	return best
 }
 
 // The iterators decode into one reused value: once it has seen every
