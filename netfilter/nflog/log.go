@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/nlkit/nlkit/netfilter/internal/nfsock"
 	"iter"
 	"os"
 	"strconv"
@@ -91,7 +92,7 @@ func boundBy(ns *core.NetNS, group uint16) (uint32, bool) {
 // Log is a bound NFLOG group.
 type Log struct {
 	group uint16
-	sock  *socket
+	sock  *nfsock.Socket
 	seq   atomic.Uint32
 
 	reading atomic.Bool
@@ -132,11 +133,13 @@ func Open(group uint16, cfg *Config) (*Log, error) {
 	if mode == CopyPacket {
 		slot = int(rng) + 4096
 	}
-	if bs := int(cfg.BufferSize); bs == 0 && slot < 8192 {
-		slot = 8192
-	} else if bs > slot {
-		slot = bs
+	// The kernel's default buffer is NLMSG_GOODSIZE: under a page, or
+	// under 8 KiB with larger pages.
+	bs := int(cfg.BufferSize)
+	if bs == 0 {
+		bs = min(os.Getpagesize(), 8192)
 	}
+	slot = max(slot, bs)
 	slot = (slot + 63) &^ 63
 	batch := cfg.Batch
 	if batch <= 0 {
@@ -149,13 +152,13 @@ func Open(group uint16, cfg *Config) (*Log, error) {
 	if rcvbuf == 0 {
 		rcvbuf = 4 << 20
 	}
-	s, err := openSocket(cfg.NetNS, batch, slot, rcvbuf)
+	s, err := nfsock.Open(cfg.NetNS, batch, slot, rcvbuf)
 	if err != nil {
 		return nil, &core.OpError{Op: op, Err: err}
 	}
 	if cfg.NoENOBUFS {
-		if err := unix.SetsockoptInt(s.fd, unix.SOL_NETLINK, unix.NETLINK_NO_ENOBUFS, 1); err != nil {
-			s.close()
+		if err := s.SetNoENOBUFS(); err != nil {
+			s.Close()
 			return nil, &core.OpError{Op: op, Err: os.NewSyscallError("setsockopt", err)}
 		}
 	}
@@ -164,7 +167,7 @@ func Open(group uint16, cfg *Config) (*Log, error) {
 	if cfg.PFBind {
 		for _, c := range []uint8{cmdPFUnbind, cmdPFBind} {
 			if err := l.config([]byte{5, 0, cfgAttrCmd, 0, c, 0, 0, 0}, cfg.Family); err != nil {
-				s.close()
+				s.Close()
 				return nil, core.WithOp(err, fmt.Sprintf("nflog family %d bind", cfg.Family))
 			}
 		}
@@ -188,7 +191,7 @@ func Open(group uint16, cfg *Config) (*Log, error) {
 		e.Uint16BE(cfgAttrFlags, uint16(cfg.Flags))
 	}
 	if err := l.config(e.Bytes(), cfg.Family); err != nil {
-		s.close()
+		s.Close()
 		switch {
 		case errors.Is(err, unix.EPERM):
 			if port, ok := boundBy(cfg.NetNS, group); ok {
@@ -213,7 +216,7 @@ func (l *Log) config(attrs []byte, family uint8) error {
 		},
 		Data: append(netfilter.AppendHeader(nil, netfilter.Header{Family: family, ResID: l.group}), attrs...),
 	})
-	return l.sock.exchange(req, seq, openTimeout, func(m []byte) {
+	return l.sock.Exchange(req, seq, openTimeout, func(m []byte) {
 		l.backlog = append(l.backlog, bytes.Clone(m))
 	})
 }
@@ -222,7 +225,7 @@ func (l *Log) config(attrs []byte, family uint8) error {
 func (l *Log) Group() uint16 { return l.group }
 
 // PortID is the netlink port of the socket bound to the group.
-func (l *Log) PortID() uint32 { return l.sock.port }
+func (l *Log) PortID() uint32 { return l.sock.Port }
 
 // Packets streams the logged packets until ctx ends, the loop breaks, or
 // the Log is closed (the last pair then carries the reason). The Packet
@@ -241,10 +244,10 @@ func (l *Log) Packets(ctx context.Context) iter.Seq2[*Packet, error] {
 		}
 		defer l.reading.Store(false)
 		if ctx.Done() != nil {
-			stop := context.AfterFunc(ctx, func() { l.sock.setReadDeadline(time.Unix(1, 0)) })
+			stop := context.AfterFunc(ctx, func() { l.sock.SetReadDeadline(time.Unix(1, 0)) })
 			defer func() {
 				if !stop() {
-					l.sock.setReadDeadline(time.Time{})
+					l.sock.SetReadDeadline(time.Time{})
 				}
 			}()
 		}
@@ -256,7 +259,7 @@ func (l *Log) Packets(ctx context.Context) iter.Seq2[*Packet, error] {
 			}
 		}
 		for {
-			n, err := l.sock.read(0)
+			n, err := l.sock.Read(0)
 			if err != nil {
 				switch {
 				case errors.Is(err, core.ErrOverrun):
@@ -266,14 +269,14 @@ func (l *Log) Packets(ctx context.Context) iter.Seq2[*Packet, error] {
 					continue
 				case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
 					err = ctx.Err()
-				case errors.Is(err, os.ErrClosed) || l.sock.isClosed():
+				case errors.Is(err, os.ErrClosed) || l.sock.IsClosed():
 					err = core.ErrClosed
 				}
 				yield(nil, &core.OpError{Op: op, Err: err})
 				return
 			}
 			for i := range n {
-				d, trunc := l.sock.datagram(i)
+				d, trunc := l.sock.Datagram(i)
 				if trunc {
 					if !yield(nil, &core.OpError{Op: op, Err: fmt.Errorf("datagram of more than %d bytes cut short: raise BufferSize or lower CopyRange", len(d))}) {
 						return
@@ -348,11 +351,11 @@ func (l *Log) Close() error {
 		Header: core.Header{Type: netfilter.MessageType(netfilter.SubsysLog, msgConfig), Flags: core.FlagRequest, Sequence: l.seq.Add(1)},
 		Data:   append(netfilter.AppendHeader(nil, netfilter.Header{ResID: l.group}), 5, 0, cfgAttrCmd, 0, cmdUnbind, 0, 0, 0),
 	})
-	uerr := l.sock.send(req)
+	uerr := l.sock.Send(req)
 	if errors.Is(uerr, core.ErrClosed) {
 		return nil
 	}
-	if err := l.sock.close(); err != nil {
+	if err := l.sock.Close(); err != nil {
 		return &core.OpError{Op: fmt.Sprintf("nflog group %d close", l.group), Err: err}
 	}
 	if uerr != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/nlkit/nlkit/netfilter/internal/nfsock"
 	"iter"
 	"os"
 	"strconv"
@@ -69,7 +70,7 @@ var ErrBusy = errors.New("nfqueue: queue is bound by another socket")
 type Queue struct {
 	num  uint16
 	ns   *core.NetNS
-	sock *socket
+	sock *nfsock.Socket
 	seq  atomic.Uint32
 
 	reading atomic.Bool
@@ -121,13 +122,13 @@ func Open(num uint16, cfg *Config) (*Queue, error) {
 	if rcvbuf == 0 {
 		rcvbuf = 4 << 20
 	}
-	s, err := openSocket(cfg.NetNS, batch, slot, rcvbuf)
+	s, err := nfsock.Open(cfg.NetNS, batch, slot, rcvbuf)
 	if err != nil {
 		return nil, &core.OpError{Op: op, Err: err}
 	}
 	if cfg.NoENOBUFS {
-		if err := unix.SetsockoptInt(s.fd, unix.SOL_NETLINK, unix.NETLINK_NO_ENOBUFS, 1); err != nil {
-			s.close()
+		if err := s.SetNoENOBUFS(); err != nil {
+			s.Close()
 			return nil, &core.OpError{Op: op, Err: os.NewSyscallError("setsockopt", err)}
 		}
 	}
@@ -136,7 +137,7 @@ func Open(num uint16, cfg *Config) (*Queue, error) {
 	if cfg.PFBind {
 		for _, c := range []uint8{cmdPFUnbind, cmdPFBind} {
 			if err := q.config(cmdMsg(c, cfg.Family), cfg.Family); err != nil {
-				s.close()
+				s.Close()
 				return nil, core.WithOp(err, fmt.Sprintf("nfqueue family %d bind", cfg.Family))
 			}
 		}
@@ -153,7 +154,7 @@ func Open(num uint16, cfg *Config) (*Queue, error) {
 	e.Uint32BE(cfgAttrMask, 1<<len(flagNames)-1)
 	e.Uint32BE(cfgAttrFlags, uint32(cfg.Flags))
 	if err := q.config(e.Bytes(), unix.AF_UNSPEC); err != nil {
-		s.close()
+		s.Close()
 		if errors.Is(err, unix.EPERM) {
 			if port, ok := boundBy(cfg.NetNS, num); ok {
 				return nil, &core.OpError{Op: op, Err: fmt.Errorf("%w (port %d): %w", ErrBusy, port, err)}
@@ -182,7 +183,7 @@ func (q *Queue) config(attrs []byte, family uint8) error {
 		},
 		Data: append(netfilter.AppendHeader(nil, netfilter.Header{Family: family, ResID: q.num}), attrs...),
 	})
-	return q.sock.exchange(req, seq, openTimeout, func(m []byte) {
+	return q.sock.Exchange(req, seq, openTimeout, func(m []byte) {
 		q.backlog = append(q.backlog, bytes.Clone(m))
 	})
 }
@@ -214,7 +215,7 @@ func boundBy(ns *core.NetNS, num uint16) (uint32, bool) {
 func (q *Queue) Num() uint16 { return q.num }
 
 // PortID is the netlink port of the socket that owns the queue.
-func (q *Queue) PortID() uint32 { return q.sock.port }
+func (q *Queue) PortID() uint32 { return q.sock.Port }
 
 // Packets streams the queued packets until ctx ends, the loop breaks, or
 // the Queue is closed (the last pair then carries the reason). The Packet
@@ -235,10 +236,10 @@ func (q *Queue) Packets(ctx context.Context) iter.Seq2[*Packet, error] {
 		}
 		defer q.reading.Store(false)
 		if ctx.Done() != nil {
-			stop := context.AfterFunc(ctx, func() { q.sock.setReadDeadline(time.Unix(1, 0)) })
+			stop := context.AfterFunc(ctx, func() { q.sock.SetReadDeadline(time.Unix(1, 0)) })
 			defer func() {
 				if !stop() {
-					q.sock.setReadDeadline(time.Time{})
+					q.sock.SetReadDeadline(time.Time{})
 				}
 			}()
 		}
@@ -250,7 +251,7 @@ func (q *Queue) Packets(ctx context.Context) iter.Seq2[*Packet, error] {
 			}
 		}
 		for {
-			n, err := q.sock.read(0)
+			n, err := q.sock.Read(0)
 			if err != nil {
 				switch {
 				case errors.Is(err, core.ErrOverrun):
@@ -260,14 +261,14 @@ func (q *Queue) Packets(ctx context.Context) iter.Seq2[*Packet, error] {
 					continue
 				case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
 					err = ctx.Err()
-				case errors.Is(err, os.ErrClosed) || q.sock.isClosed():
+				case errors.Is(err, os.ErrClosed) || q.sock.IsClosed():
 					err = core.ErrClosed
 				}
 				yield(nil, &core.OpError{Op: op, Err: err})
 				return
 			}
 			for i := range n {
-				d, trunc := q.sock.datagram(i)
+				d, trunc := q.sock.Datagram(i)
 				if trunc {
 					if !yield(nil, &core.OpError{Op: op, Err: fmt.Errorf("datagram of more than %d bytes cut short: raise the slot size (CopyRange)", len(d))}) {
 						return
@@ -329,7 +330,7 @@ func (q *Queue) SetVerdict(id uint32, v Verdict) error {
 	var buf [64]byte
 	d := Decision{ID: id, Verdict: v}
 	b, _ := appendVerdict(buf[:0], q.num, &d, false)
-	if err := q.sock.send(b); err != nil {
+	if err := q.sock.Send(b); err != nil {
 		return core.WithOp(err, fmt.Sprintf("nfqueue %d verdict %d", q.num, id))
 	}
 	return nil
@@ -348,7 +349,7 @@ func (q *Queue) SetDecision(d *Decision) error {
 		return &core.OpError{Op: fmt.Sprintf("nfqueue %d verdict %d", q.num, d.ID), Err: err}
 	}
 	*bp = b
-	if err := q.sock.send(b); err != nil {
+	if err := q.sock.Send(b); err != nil {
 		return core.WithOp(err, fmt.Sprintf("nfqueue %d verdict %d", q.num, d.ID))
 	}
 	return nil
@@ -360,7 +361,7 @@ func (q *Queue) SetVerdictBatch(id uint32, v Verdict, mark uint32, setMark bool)
 	var buf [64]byte
 	d := Decision{ID: id, Verdict: v, Mark: mark, SetMark: setMark}
 	b, _ := appendVerdict(buf[:0], q.num, &d, true)
-	if err := q.sock.send(b); err != nil {
+	if err := q.sock.Send(b); err != nil {
 		return core.WithOp(err, fmt.Sprintf("nfqueue %d batch verdict %d", q.num, id))
 	}
 	return nil
@@ -376,11 +377,11 @@ func (q *Queue) Close() error {
 		Header: core.Header{Type: netfilter.MessageType(netfilter.SubsysQueue, msgConfig), Flags: core.FlagRequest, Sequence: q.seq.Add(1)},
 		Data:   append(netfilter.AppendHeader(nil, netfilter.Header{ResID: q.num}), e.Bytes()...),
 	})
-	uerr := q.sock.send(req)
+	uerr := q.sock.Send(req)
 	if errors.Is(uerr, core.ErrClosed) {
 		return nil
 	}
-	if err := q.sock.close(); err != nil {
+	if err := q.sock.Close(); err != nil {
 		return &core.OpError{Op: fmt.Sprintf("nfqueue %d close", q.num), Err: err}
 	}
 	if uerr != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/nlkit/nlkit/netfilter/internal/nfsock"
 
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/netfilter"
@@ -217,7 +218,7 @@ const maxWrite = 64 << 10
 
 // sendChunked sends b, a run of whole messages, in datagrams of at most
 // maxWrite bytes (one message larger than that goes alone).
-func sendChunked(s *socket, b []byte) error {
+func sendChunked(s *nfsock.Socket, b []byte) error {
 	for len(b) > maxWrite {
 		end := 0
 		for end < len(b) {
@@ -230,10 +231,10 @@ func sendChunked(s *socket, b []byte) error {
 		if end > len(b) {
 			end = len(b)
 		}
-		if err := s.send(b[:end]); err != nil {
+		if err := s.Send(b[:end]); err != nil {
 			return err
 		}
 		b = b[end:]
 	}
-	return s.send(b)
+	return s.Send(b)
 }

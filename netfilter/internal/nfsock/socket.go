@@ -1,4 +1,7 @@
-package nflog
+// Package nfsock is the socket nfqueue and nflog share: one reader
+// draining datagrams with recvmmsg on Go's poller, and writers sending
+// with sendto on the raw descriptor without waiting for the reader.
+package nfsock
 
 import (
 	"context"
@@ -15,19 +18,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// socket is a NETLINK_NETFILTER socket with two independent paths: one
+// Socket is a NETLINK_NETFILTER socket with two independent paths: one
 // reader draining datagrams with recvmmsg on Go's poller, and any number of
 // writers sending with sendto on the raw descriptor. A writer takes only
 // the read side of an RWMutex (which Close takes to write), so writers
 // never wait for a blocked reader, nor for each other.
 //
-// It is the same socket as nfqueue's: recvmmsg drains many datagrams per
-// system call, and the unbind on Close does not wait for the reader.
-type socket struct {
-	f    *os.File
-	rc   syscall.RawConn
-	fd   int
-	port uint32
+// Unlike core.Conn it reads many datagrams per system call (recvmmsg),
+// which is what draining a full queue at line rate takes.
+type Socket struct {
+	f  *os.File
+	rc syscall.RawConn
+	fd int
+	// Port is the socket's netlink port ID.
+	Port uint32
 
 	mu     sync.RWMutex // writers: RLock; Close: Lock
 	closed bool
@@ -49,10 +53,10 @@ type mmsghdr struct {
 	len uint32
 }
 
-// openSocket makes a socket in ns (nil: the caller's), with slots datagram
+// Open makes a socket in ns (nil: the caller's), with slots datagram
 // buffers of slot bytes each and, when rcvbuf > 0, that socket receive
 // buffer (SO_RCVBUFFORCE, else SO_RCVBUF).
-func openSocket(ns *core.NetNS, slots, slot, rcvbuf int) (*socket, error) {
+func Open(ns *core.NetNS, slots, slot, rcvbuf int) (*Socket, error) {
 	var fd int
 	err := ns.Do(func() error {
 		var err error
@@ -62,14 +66,15 @@ func openSocket(ns *core.NetNS, slots, slot, rcvbuf int) (*socket, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
-	fail := func(what string, err error) (*socket, error) {
+	fail := func(what string, err error) (*Socket, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s: %w", what, os.NewSyscallError(what, err))
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_EXT_ACK, 1); err != nil && !errors.Is(err, unix.ENOPROTOOPT) {
 		return fail("setsockopt", err)
 	}
-	// Errors echo only the request's header.
+	// Verdicts and config are answered only on error; the answers echo
+	// only the header, so a large payload in a verdict is not sent back.
 	if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_CAP_ACK, 1); err != nil && !errors.Is(err, unix.ENOPROTOOPT) {
 		return fail("setsockopt", err)
 	}
@@ -94,7 +99,7 @@ func openSocket(ns *core.NetNS, slots, slot, rcvbuf int) (*socket, error) {
 	if slots < 1 {
 		slots = 1
 	}
-	s := &socket{fd: fd, port: nl.Pid, slot: slot}
+	s := &Socket{fd: fd, Port: nl.Pid, slot: slot}
 	s.f = os.NewFile(uintptr(fd), "nfnetlink")
 	if s.rc, err = s.f.SyscallConn(); err != nil {
 		s.f.Close()
@@ -131,9 +136,9 @@ func openSocket(ns *core.NetNS, slots, slot, rcvbuf int) (*socket, error) {
 	return s, nil
 }
 
-// read waits for datagrams and returns how many arrived (at most max, and
-// at most the slots there are); datagram i is s.datagram(i).
-func (s *socket) read(max int) (int, error) {
+// Read waits for datagrams and returns how many arrived (at most max, and
+// at most the slots there are); datagram i is s.Datagram(i).
+func (s *Socket) Read(max int) (int, error) {
 	s.want = len(s.hdrs)
 	if max > 0 && max < s.want {
 		s.want = max
@@ -150,9 +155,9 @@ func (s *socket) read(max int) (int, error) {
 	return s.got, nil
 }
 
-// datagram returns datagram i of the last read and whether it was cut
+// Datagram returns datagram i of the last read and whether it was cut
 // short (it did not fit its slot).
-func (s *socket) datagram(i int) ([]byte, bool) {
+func (s *Socket) Datagram(i int) ([]byte, bool) {
 	n := int(s.hdrs[i].len)
 	trunc := s.hdrs[i].hdr.Flags&unix.MSG_TRUNC != 0 || n > s.slot
 	if n > s.slot {
@@ -161,12 +166,12 @@ func (s *socket) datagram(i int) ([]byte, bool) {
 	return s.arena[i*s.slot : i*s.slot+n], trunc
 }
 
-// setReadDeadline makes a blocked read give up at t.
-func (s *socket) setReadDeadline(t time.Time) error { return s.f.SetReadDeadline(t) }
+// SetReadDeadline makes a blocked read give up at t.
+func (s *Socket) SetReadDeadline(t time.Time) error { return s.f.SetReadDeadline(t) }
 
-// send writes one datagram to the kernel. It may be called from any
+// Send writes one datagram to the kernel. It may be called from any
 // number of goroutines at once, also while a read is blocked.
-func (s *socket) send(b []byte) error {
+func (s *Socket) Send(b []byte) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -191,9 +196,9 @@ func (s *socket) send(b []byte) error {
 	}
 }
 
-// close closes the descriptor once no send is running; a blocked read
+// Close closes the descriptor once no send is running; a blocked read
 // returns.
-func (s *socket) close() error {
+func (s *Socket) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -203,26 +208,26 @@ func (s *socket) close() error {
 	return s.f.Close()
 }
 
-// isClosed reports whether close was called.
-func (s *socket) isClosed() bool {
+// IsClosed reports whether close was called.
+func (s *Socket) IsClosed() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.closed
 }
 
-// exchange sends req (one message with NLM_F_ACK and sequence seq) and
+// Exchange sends req (one message with NLM_F_ACK and sequence seq) and
 // waits up to timeout for its answer. Other messages read meanwhile
 // (packets already flowing) are passed to keep, which must copy them.
-func (s *socket) exchange(req []byte, seq uint32, timeout time.Duration, keep func([]byte)) error {
-	if err := s.send(req); err != nil {
+func (s *Socket) Exchange(req []byte, seq uint32, timeout time.Duration, keep func([]byte)) error {
+	if err := s.Send(req); err != nil {
 		return err
 	}
-	if err := s.setReadDeadline(time.Now().Add(timeout)); err != nil {
+	if err := s.SetReadDeadline(time.Now().Add(timeout)); err != nil {
 		return err
 	}
-	defer s.setReadDeadline(time.Time{})
+	defer s.SetReadDeadline(time.Time{})
 	for {
-		n, err := s.read(0)
+		n, err := s.Read(0)
 		if err != nil {
 			if errors.Is(err, core.ErrOverrun) {
 				continue
@@ -233,7 +238,7 @@ func (s *socket) exchange(req []byte, seq uint32, timeout time.Duration, keep fu
 			return err
 		}
 		for i := range n {
-			d, _ := s.datagram(i)
+			d, _ := s.Datagram(i)
 			for off := 0; off+core.HeaderLen <= len(d); {
 				l := int(binary.NativeEndian.Uint32(d[off:]))
 				if l < core.HeaderLen || off+l > len(d) {
@@ -262,7 +267,7 @@ func (s *socket) exchange(req []byte, seq uint32, timeout time.Duration, keep fu
 	}
 }
 
-func (s *socket) keepRest(rest []byte, next, n int, keep func([]byte)) {
+func (s *Socket) keepRest(rest []byte, next, n int, keep func([]byte)) {
 	walk := func(d []byte) {
 		for off := 0; off+core.HeaderLen <= len(d); {
 			l := int(binary.NativeEndian.Uint32(d[off:]))
@@ -275,7 +280,13 @@ func (s *socket) keepRest(rest []byte, next, n int, keep func([]byte)) {
 	}
 	walk(rest)
 	for i := next; i < n; i++ {
-		d, _ := s.datagram(i)
+		d, _ := s.Datagram(i)
 		walk(d)
 	}
+}
+
+// SetNoENOBUFS sets NETLINK_NO_ENOBUFS: an overflowing receive queue
+// drops datagrams without reporting ENOBUFS to the reader.
+func (s *Socket) SetNoENOBUFS() error {
+	return unix.SetsockoptInt(s.fd, unix.SOL_NETLINK, unix.NETLINK_NO_ENOBUFS, 1)
 }
