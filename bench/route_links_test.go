@@ -56,12 +56,14 @@ func benchLinkNlkit(b *testing.B, env *linksEnv, iterate bool) {
 }
 
 // nlkitLinkDump lists the links with LinkIter or Links and checks that
-// the veths decoded (kind, MTU, address, peer).
+// the veths decoded (kind, MTU, address, peer, statistics, per-family
+// settings).
 func nlkitLinkDump(ctx context.Context, c *route.Conn, iterate bool) (int, error) {
 	n, veths := 0, 0
 	check := func(l *route.Link) {
 		n++
-		if _, ok := l.Info.(*route.VethInfo); ok && l.MTU == 1500 && len(l.Address) == 6 && l.ParentIndex != 0 {
+		if _, ok := l.Info.(*route.VethInfo); ok && l.MTU == 1500 && len(l.Address) == 6 && l.ParentIndex != 0 &&
+			l.Stats != nil && l.Inet6 != nil && len(l.Inet6.Conf) > 0 {
 			veths++
 		}
 	}

@@ -40,30 +40,33 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 		Index:  int32(binary.NativeEndian.Uint32(data[4:])),
 		Flags:  LinkFlags(binary.NativeEndian.Uint32(data[8:])),
 		Change: LinkFlags(binary.NativeEndian.Uint32(data[12:])),
+		// Kept even when this link has no kind: the record only lets a
+		// later decode reuse values it still finds in the Info fields.
+		decoded: old.decoded,
 	}
 	var spare []byte // room left from an address allocation, for the other
-	s := core.ScanAttrs(data[unix.SizeofIfInfomsg:])
-	for s.Next() {
-		a := s.Attr()
+	s := linkScan{b: data[unix.SizeofIfInfomsg:]}
+	for s.next() {
+		a := s.a
 		switch a.Type {
 		case unix.IFLA_IFNAME:
 			l.Name = linkMemString(m, old.Name, a.StringBytes())
 		case unix.IFLA_MTU:
-			l.MTU = s.Uint32()
+			l.MTU = s.u32()
 		case unix.IFLA_MIN_MTU:
-			l.MinMTU = s.Uint32()
+			l.MinMTU = s.u32()
 		case unix.IFLA_MAX_MTU:
-			l.MaxMTU = s.Uint32()
+			l.MaxMTU = s.u32()
 		case unix.IFLA_QDISC:
 			l.Qdisc = linkQdiscName(m, old.Qdisc, a.StringBytes())
 		case unix.IFLA_OPERSTATE:
-			l.OperState = OperState(s.Uint8())
+			l.OperState = OperState(s.u8())
 		case unix.IFLA_LINKMODE:
-			l.LinkMode = LinkMode(s.Uint8())
+			l.LinkMode = LinkMode(s.u8())
 		case unix.IFLA_GROUP:
-			l.Group = s.Uint32()
+			l.Group = s.u32()
 		case unix.IFLA_TXQLEN:
-			l.TxQLen = s.Uint32()
+			l.TxQLen = s.u32()
 		case unix.IFLA_ADDRESS:
 			l.Address, spare = linkCopyHW(old.Address, spare, a.Data, m)
 		case unix.IFLA_BROADCAST:
@@ -71,17 +74,20 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 		case unix.IFLA_PERM_ADDRESS:
 			l.PermAddress, spare = linkCopyHW(old.PermAddress, spare, a.Data, m)
 		case unix.IFLA_MASTER:
-			l.Master = s.Uint32()
+			l.Master = s.u32()
 			l.HasMaster = true
 		case unix.IFLA_LINK:
-			l.ParentIndex = s.Int32()
+			l.ParentIndex = int32(s.u32())
 		case unix.IFLA_LINK_NETNSID:
-			l.LinkNetNSID, l.HasLinkNetNSID = s.Int32(), true
+			l.LinkNetNSID, l.HasLinkNetNSID = int32(s.u32()), true
 		case unix.IFLA_IFALIAS:
 			l.Alias = linkMemString(m, old.Alias, a.StringBytes())
 		case unix.IFLA_PROP_LIST:
 			l.AltNames = old.AltNames[:0]
-			n := s.Nested()
+			if m != nil && cap(l.AltNames) == 0 {
+				l.AltNames = m.strs.take(linkCountAttrs(a.Data, unix.IFLA_ALT_IFNAME))[:0]
+			}
+			n := core.ScanAttrs(a.Data)
 			i := 0
 			for n.Next() {
 				if n.Type() == unix.IFLA_ALT_IFNAME {
@@ -93,50 +99,50 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 					i++
 				}
 			}
-			s.Fail(n.Err())
+			s.fail(n.Err())
 			if len(l.AltNames) == 0 {
 				l.AltNames = nil
 			}
 		case unix.IFLA_CARRIER:
-			l.Carrier = s.Uint8() != 0
+			l.Carrier = s.u8() != 0
 		case unix.IFLA_CARRIER_CHANGES:
-			l.CarrierChanges = s.Uint32()
+			l.CarrierChanges = s.u32()
 		case unix.IFLA_CARRIER_UP_COUNT:
-			l.CarrierUpCount = s.Uint32()
+			l.CarrierUpCount = s.u32()
 		case unix.IFLA_CARRIER_DOWN_COUNT:
-			l.CarrierDownCount = s.Uint32()
+			l.CarrierDownCount = s.u32()
 		case unix.IFLA_PROMISCUITY:
-			l.Promiscuity = s.Uint32()
+			l.Promiscuity = s.u32()
 		case unix.IFLA_ALLMULTI:
-			l.AllMulti = s.Uint32()
+			l.AllMulti = s.u32()
 		case unix.IFLA_GSO_MAX_SIZE:
-			l.GSOMaxSize = s.Uint32()
+			l.GSOMaxSize = s.u32()
 		case unix.IFLA_GSO_MAX_SEGS:
-			l.GSOMaxSegs = s.Uint32()
+			l.GSOMaxSegs = s.u32()
 		case unix.IFLA_GSO_IPV4_MAX_SIZE:
-			l.GSOIPv4MaxSize = s.Uint32()
+			l.GSOIPv4MaxSize = s.u32()
 		case unix.IFLA_GRO_MAX_SIZE:
-			l.GROMaxSize = s.Uint32()
+			l.GROMaxSize = s.u32()
 		case unix.IFLA_GRO_IPV4_MAX_SIZE:
-			l.GROIPv4MaxSize = s.Uint32()
+			l.GROIPv4MaxSize = s.u32()
 		case unix.IFLA_TSO_MAX_SIZE:
-			l.TSOMaxSize = s.Uint32()
+			l.TSOMaxSize = s.u32()
 		case unix.IFLA_TSO_MAX_SEGS:
-			l.TSOMaxSegs = s.Uint32()
+			l.TSOMaxSegs = s.u32()
 		case unix.IFLA_NUM_TX_QUEUES:
-			l.NumTxQueues = s.Uint32()
+			l.NumTxQueues = s.u32()
 		case unix.IFLA_NUM_RX_QUEUES:
-			l.NumRxQueues = s.Uint32()
+			l.NumRxQueues = s.u32()
 		case unix.IFLA_PROTO_DOWN:
-			l.ProtoDown = s.Uint8() != 0
+			l.ProtoDown = s.u8() != 0
 		case unix.IFLA_PROTO_DOWN_REASON:
-			n := s.Nested()
+			n := core.ScanAttrs(a.Data)
 			for n.Next() {
 				if n.Type() == unix.IFLA_PROTO_DOWN_REASON_VALUE {
 					l.ProtoDownReason = n.Uint32()
 				}
 			}
-			s.Fail(n.Err())
+			s.fail(n.Err())
 		case unix.IFLA_PARENT_DEV_NAME:
 			l.ParentDevName = linkMemString(m, old.ParentDevName, a.StringBytes())
 		case unix.IFLA_PARENT_DEV_BUS_NAME:
@@ -153,14 +159,14 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 				st = new(LinkStats)
 			}
 			if err := st.unmarshal(a.Data); err != nil {
-				s.Fail(err)
+				s.fail(err)
 				break
 			}
 			l.Stats = st
 		case unix.IFLA_XDP:
 			var x LinkXDP
 			if err := x.unmarshal(a.Data); err != nil {
-				s.Fail(err)
+				s.fail(err)
 				break
 			}
 			if x == (LinkXDP{}) {
@@ -180,18 +186,18 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 			*p = x
 			l.XDP = p
 		case unix.IFLA_AF_SPEC:
-			s.Fail(linkDecodeAFSpec(l, a.Data, old, m))
+			s.fail(linkDecodeAFSpec(l, a.Data, old, m))
 		case unix.IFLA_NUM_VF:
-			l.NumVF = s.Uint32()
+			l.NumVF = s.u32()
 		case unix.IFLA_VFINFO_LIST:
 			l.VFs = old.VFs
-			s.Fail(linkDecodeVFs(l, a.Data, m))
+			s.fail(linkDecodeVFs(l, a.Data, m))
 		case unix.IFLA_LINKINFO:
-			s.Fail(l.decodeLinkInfo(a.Data, old, k, m))
+			s.fail(l.decodeLinkInfo(a.Data, old, k, m))
 		}
 	}
-	if err := s.Err(); err != nil {
-		return linkDecodeErr(l, err)
+	if s.err != nil {
+		return linkDecodeErr(l, s.err)
 	}
 	return nil
 }
@@ -209,21 +215,21 @@ func linkDecodeErr(l *Link, err error) error {
 // earlier link had).
 func (l *Link) decodeLinkInfo(b []byte, old *Link, k *Kinds, m *linkMem) error {
 	var kind, slaveKind, data, slaveData []byte
-	s := core.ScanAttrs(b)
-	for s.Next() {
-		switch s.Type() {
+	s := linkScan{b: b}
+	for s.next() {
+		switch s.a.Type {
 		case unix.IFLA_INFO_KIND:
-			kind = s.Attr().StringBytes()
+			kind = s.a.StringBytes()
 		case unix.IFLA_INFO_DATA:
-			data = s.Bytes()
+			data = s.a.Data
 		case unix.IFLA_INFO_SLAVE_KIND:
-			slaveKind = s.Attr().StringBytes()
+			slaveKind = s.a.StringBytes()
 		case unix.IFLA_INFO_SLAVE_DATA:
-			slaveData = s.Bytes()
+			slaveData = s.a.Data
 		}
 	}
-	if err := s.Err(); err != nil {
-		return err
+	if s.err != nil {
+		return s.err
 	}
 	// Reuse the old values only if this package made them, with the same
 	// registry, and the caller did not replace them.

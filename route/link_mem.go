@@ -20,6 +20,7 @@ type linkMem struct {
 	infos, slaves []LinkInfo
 
 	bytes linkSlab[byte]
+	strs  linkSlab[string]
 	u32   linkSlab[uint32]
 	s32   linkSlab[int32]
 	stats linkSlab[LinkStats]
@@ -29,16 +30,17 @@ type linkMem struct {
 	veth  linkSlab[VethInfo]
 }
 
-// linkSlab hands out values of T from chunks that double in size, from 8
-// up to linkSlabMaxBytes worth of T.
+// linkSlab hands out values of T from chunks that double in size, from
+// 1 KiB (at least 8 values) up to linkSlabMaxBytes worth of T.
 type linkSlab[T any] struct {
 	free []T
 	next int
 }
 
-// linkSlabMaxBytes caps a slab chunk (64 KiB: small enough not to waste
-// much on a short dump, large enough to make allocations rare).
-const linkSlabMaxBytes = 64 << 10
+// linkSlabMaxBytes caps a slab chunk: 32 KiB, the largest of the
+// runtime's small-object size classes (a larger chunk is a large object:
+// fresh pages, returned to the OS when free).
+const linkSlabMaxBytes = 32 << 10
 
 // take returns a zeroed slice of n values, capped to n.
 func (s *linkSlab[T]) take(n int) []T {
@@ -46,7 +48,7 @@ func (s *linkSlab[T]) take(n int) []T {
 		var zero T
 		size := max(int(unsafe.Sizeof(zero)), 1)
 		if s.next == 0 {
-			s.next = 8
+			s.next = max(8, 1024/size)
 		}
 		c := max(n, s.next)
 		s.free = make([]T, c)
@@ -111,4 +113,50 @@ func (m *linkMem) keepInfo(v LinkInfo, kind []byte, slave bool) {
 	} else {
 		m.infos = append(m.infos, v)
 	}
+}
+
+// linkListChunk is how many Links a list decodes into one chunk: a chunk
+// stays under 32 KiB, a small object for the runtime.
+const linkListChunk = 64
+
+// linkList builds the []Link of a dump: the values are decoded into
+// chunks of linkListChunk, then copied once into a slice of the exact
+// length (growing one slice by doubling would copy them as often, and
+// leave up to half its capacity unused).
+type linkList struct {
+	mem    linkMem
+	chunks [][]Link
+	cur    []Link
+	n      int
+}
+
+// reset empties the list for a new attempt.
+func (ll *linkList) reset() { *ll = linkList{mem: linkMem{list: true}} }
+
+// next returns a zero Link at the end of the list.
+func (ll *linkList) next() *Link {
+	if len(ll.cur) == cap(ll.cur) {
+		if ll.cur != nil {
+			ll.chunks = append(ll.chunks, ll.cur)
+		}
+		ll.cur = make([]Link, 0, linkListChunk)
+	}
+	ll.cur = ll.cur[:len(ll.cur)+1]
+	ll.n++
+	return &ll.cur[len(ll.cur)-1]
+}
+
+// links returns the values decoded, nil for none.
+func (ll *linkList) links() []Link {
+	if len(ll.chunks) == 0 {
+		if len(ll.cur) == 0 {
+			return nil
+		}
+		return ll.cur
+	}
+	out := make([]Link, 0, ll.n)
+	for _, c := range ll.chunks {
+		out = append(out, c...)
+	}
+	return append(out, ll.cur...)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"iter"
 	"net"
-	"slices"
 	"strconv"
 
 	"github.com/nlkit/nlkit/core"
@@ -138,10 +137,9 @@ func (c *Conn) LinkIter(ctx context.Context, f *LinkFilter) iter.Seq2[*Link, err
 func (c *Conn) Links(ctx context.Context, f *LinkFilter) ([]Link, error) {
 	req := linkDumpRequest(f)
 	k := f.kinds()
-	var links []Link
+	var ll linkList
 	for attempt := 0; ; attempt++ {
-		links = links[:0]
-		mem := &linkMem{list: true}
+		ll.reset()
 		var derr error
 		for m, err := range c.c.Dump(ctx, req) {
 			if err != nil {
@@ -154,13 +152,7 @@ func (c *Conn) Links(ctx context.Context, f *LinkFilter) ([]Link, error) {
 			if len(m.Data) < unix.SizeofIfInfomsg {
 				return nil, core.WithOp(&core.ParseError{What: "ifinfomsg", Len: len(m.Data), Want: unix.SizeofIfInfomsg}, "link list")
 			}
-			if len(links) == cap(links) {
-				// Double: append's 1.25x growth for large slices copies
-				// the values several times over.
-				links = slices.Grow(links, max(64, len(links)))
-			}
-			links = append(links, Link{})
-			if err := links[len(links)-1].decode(m.Data, k, &mem.zero, mem); err != nil {
+			if err := ll.next().decode(m.Data, k, &ll.mem.zero, &ll.mem); err != nil {
 				return nil, core.WithOp(err, "link list")
 			}
 		}
@@ -168,9 +160,9 @@ func (c *Conn) Links(ctx context.Context, f *LinkFilter) ([]Link, error) {
 			continue
 		}
 		if derr != nil {
-			return links, core.WithOp(derr, "link list")
+			return ll.links(), core.WithOp(derr, "link list")
 		}
-		return links, nil
+		return ll.links(), nil
 	}
 }
 

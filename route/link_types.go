@@ -51,10 +51,10 @@ func (s *LinkStats) unmarshal(b []byte) error {
 		return &core.AttrError{Type: unix.IFLA_STATS64, Kind: "rtnl_link_stats64", Len: len(b), Want: -1, Detail: "not a whole number of u64 counters"}
 	}
 	*s = LinkStats{}
-	f := s.fields()
-	for i := 0; i < linkStatsFields && 8*i+8 <= len(b); i++ {
-		*f[i] = binary.NativeEndian.Uint64(b[8*i:])
-	}
+	// Host-order u64s in the order of LinkStats' fields (fields lists
+	// them; TestLinkStatsLayout holds the two together): the bytes are
+	// the struct's memory.
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(s)), unsafe.Sizeof(*s)), b)
 	return nil
 }
 
@@ -192,9 +192,9 @@ const linkAttrInet6RAMTU = 9
 // linkDecodeAFSpec reads IFLA_AF_SPEC into l.Inet and l.Inet6, reusing
 // old's values and arrays or taking memory from m (may be nil).
 func linkDecodeAFSpec(l *Link, b []byte, old *Link, m *linkMem) error {
-	s := core.ScanAttrs(b)
-	for s.Next() {
-		switch s.Type() {
+	s := linkScan{b: b}
+	for s.next() {
+		switch s.a.Type {
 		case unix.AF_INET:
 			in := l.Inet
 			if in == nil {
@@ -209,13 +209,13 @@ func linkDecodeAFSpec(l *Link, b []byte, old *Link, m *linkMem) error {
 				l.Inet = in
 			}
 			conf := in.Conf[:0]
-			n := s.Nested()
-			for n.Next() {
-				if n.Type() == unix.IFLA_INET_CONF {
-					conf = linkConfU32(conf, n.Bytes(), m)
+			n := linkScan{b: s.a.Data}
+			for n.next() {
+				if n.a.Type == unix.IFLA_INET_CONF {
+					conf = linkConfU32(conf, n.a.Data, m)
 				}
 			}
-			s.Fail(n.Err())
+			s.fail(n.err)
 			if len(conf) == 0 {
 				conf = nil
 			}
@@ -234,35 +234,37 @@ func linkDecodeAFSpec(l *Link, b []byte, old *Link, m *linkMem) error {
 				l.Inet6 = in6
 			}
 			*in6 = LinkInet6{Conf: in6.Conf[:0]}
-			n := s.Nested()
-			for n.Next() {
-				switch n.Type() {
+			n := linkScan{b: s.a.Data}
+			for n.next() {
+				switch n.a.Type {
 				case unix.IFLA_INET6_FLAGS:
-					in6.Flags = n.Uint32()
+					in6.Flags = n.u32()
 				case unix.IFLA_INET6_ADDR_GEN_MODE:
-					in6.AddrGenMode, in6.HasAddrGenMode = n.Uint8(), true
+					in6.AddrGenMode, in6.HasAddrGenMode = n.u8(), true
 				case unix.IFLA_INET6_CONF:
-					in6.Conf = linkConfS32(in6.Conf, n.Bytes(), m)
+					in6.Conf = linkConfS32(in6.Conf, n.a.Data, m)
 				case unix.IFLA_INET6_TOKEN:
-					in6.Token = n.Addr()
+					tok, err := n.a.Addr()
+					n.fail(err)
+					in6.Token = tok
 				case unix.IFLA_INET6_CACHEINFO:
-					d := n.Bytes()
+					d := n.a.Data
 					if len(d) >= 16 {
 						in6.MaxReasmLen = binary.NativeEndian.Uint32(d)
 						in6.ReachableTime = binary.NativeEndian.Uint32(d[8:])
 						in6.RetransTime = binary.NativeEndian.Uint32(d[12:])
 					}
 				case linkAttrInet6RAMTU:
-					in6.RAMTU = n.Uint32()
+					in6.RAMTU = n.u32()
 				}
 			}
-			s.Fail(n.Err())
+			s.fail(n.err)
 			if len(in6.Conf) == 0 {
 				in6.Conf = nil
 			}
 		}
 	}
-	return s.Err()
+	return s.err
 }
 
 // linkConfU32 decodes an array of host-order u32s into dst's memory

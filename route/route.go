@@ -69,8 +69,9 @@ type Route struct {
 	// Encap is a lightweight-tunnel encapsulation (RTA_ENCAP_TYPE and
 	// RTA_ENCAP), nil when none.
 	Encap *Encap
-	// Expires is the lifetime of an expiring IPv6 route, whole seconds
-	// (RTA_EXPIRES).
+	// Expires is the lifetime to give an IPv6 route when adding it, whole
+	// seconds (RTA_EXPIRES). The kernel reports what is left of it in
+	// CacheInfo.Expires, not here; String and JSON show either.
 	Expires time.Duration
 	// CacheInfo is RTA_CACHEINFO: the kernel's usage figures (read only;
 	// IPv6 routes and lookups carry it), nil when absent.

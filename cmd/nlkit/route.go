@@ -124,6 +124,10 @@ func routeDial(ctx context.Context, env *cli.Env) (*route.Conn, *routeLinks, err
 
 // runRouteSelect lists or flushes the routes the arguments select.
 func runRouteSelect(ctx context.Context, env *cli.Env, fam route.Family, table string, args []string, flush bool) error {
+	if flush && len(args) == 0 && table == "" {
+		// As ip: flushing the whole main table by accident is too easy.
+		return cli.Usagef("flush requires arguments (a selector such as proto static, or table N|all)")
+	}
 	c, links, err := routeDial(ctx, env)
 	if err != nil {
 		return err

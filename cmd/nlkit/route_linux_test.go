@@ -149,6 +149,7 @@ func TestRouteCLIErrors(t *testing.T) {
 		{[]string{"route", "add", "10.0.0.0/8", "metric"}, "nlkit: \"metric\" needs a value\nRun 'nlkit --help' for usage.\n"},
 		{[]string{"route", "get", "203.0.113.1"}, "nlkit: route get 203.0.113.1: network is unreachable\n"},
 		{[]string{"route", "list", "-4", "-6"}, "nlkit: -4 and -6 together\nRun 'nlkit --help' for usage.\n"},
+		{[]string{"route", "flush"}, "nlkit: flush requires arguments (a selector such as proto static, or table N|all)\nRun 'nlkit --help' for usage.\n"},
 	} {
 		out, errOut, code := nlkit(t, append([]string{"--netns", ns.Name()}, tc.args...)...)
 		require.Equal(t, 1, code, "%v", tc.args)
