@@ -8,4 +8,6 @@ require (
 	golang.org/x/sys v0.49.0
 )
 
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
+
 replace github.com/nlkit/nlkit/core => ../core
