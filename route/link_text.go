@@ -36,15 +36,28 @@ func (t HardwareType) MarshalText() ([]byte, error) { return []byte(t.String()),
 //	3: veth0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff kind veth
 //
 // The peer or parent and the master are shown by index (ifN), since a
-// Link alone does not know other links' names.
-func (l *Link) String() string {
+// Link alone does not know other links' names; Format takes names.
+func (l *Link) String() string { return l.Format(nil) }
+
+// Format is String with the parent and master named by names (nil, or a
+// name it returns empty: ifN). A parent in another namespace
+// (link-netnsid set) stays ifN, as ip shows it.
+func (l *Link) Format(names func(int32) string) string {
+	name := func(i int32, local bool) string {
+		if names != nil && local {
+			if n := names(i); n != "" {
+				return n
+			}
+		}
+		return "if" + strconv.Itoa(int(i))
+	}
 	var b strings.Builder
 	b.WriteString(strconv.Itoa(int(l.Index)))
 	b.WriteString(": ")
 	b.WriteString(l.Name)
 	if l.ParentIndex != 0 {
-		b.WriteString("@if")
-		b.WriteString(strconv.Itoa(int(l.ParentIndex)))
+		b.WriteString("@")
+		b.WriteString(name(l.ParentIndex, !l.HasLinkNetNSID))
 	}
 	b.WriteString(": <")
 	b.WriteString(l.Flags.String())
@@ -58,8 +71,8 @@ func (l *Link) String() string {
 		b.WriteString(l.Qdisc)
 	}
 	if l.Master != 0 {
-		b.WriteString(" master if")
-		b.WriteString(strconv.FormatUint(uint64(l.Master), 10))
+		b.WriteString(" master ")
+		b.WriteString(name(int32(l.Master), true))
 	}
 	b.WriteString(" state ")
 	b.WriteString(l.OperState.String())

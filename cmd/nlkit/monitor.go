@@ -67,11 +67,11 @@ func runMonitor(ctx context.Context, env *cli.Env, groups []route.Group, count i
 		return err
 	}
 	defer w.Close()
-	c, err := addrDialRoute(env)
+	c, err := objDial(env)
 	if err != nil {
 		return err
 	}
-	names, err := addrLinkNames(ctx, c)
+	names, err := ifNamesDump(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -142,6 +142,8 @@ func monitorLine(ev *route.Event, names map[int32]string) string {
 		return "if" + strconv.Itoa(int(i))
 	}
 	switch o := ev.Object.(type) {
+	case *route.Link:
+		return prefix + o.Format(func(i int32) string { return names[i] })
 	case *route.Addr:
 		return prefix + addrLine(o, names[o.Index])
 	case *route.Route:
