@@ -14,7 +14,6 @@ import (
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/route"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 )
 
 func newAddrCommand(env *cli.Env) *cobra.Command {
@@ -77,15 +76,6 @@ ifname).`,
 	return cmd
 }
 
-// addrDialRoute opens a route socket as the global options say.
-func addrDialRoute(env *cli.Env) (*route.Conn, error) {
-	c, err := env.Dial(unix.NETLINK_ROUTE)
-	if err != nil {
-		return nil, err
-	}
-	return route.NewConn(c), nil
-}
-
 // addrParseFilter reads `dev NAME`, `scope S`, `label L`.
 func addrParseFilter(args []string) (*route.AddrFilter, string, error) {
 	f := &route.AddrFilter{}
@@ -127,66 +117,26 @@ func addrIsKeyword(s string) bool {
 	return false
 }
 
-// addrLinkNames maps interface indexes to names, from one link dump.
-func addrLinkNames(ctx context.Context, c *route.Conn) (map[int32]string, error) {
-	names := map[int32]string{}
-	for l, err := range c.LinkIter(ctx, &route.LinkFilter{SkipStats: true}) {
-		if err != nil {
-			return nil, err
-		}
-		names[l.Index] = l.Name
-	}
-	return names, nil
-}
-
-// addrLinkIndex resolves a link name with one RTM_GETLINK request.
-func addrLinkIndex(ctx context.Context, c *route.Conn, name string) (int32, error) {
-	l, err := c.LinkByName(ctx, name)
-	if err != nil {
-		return 0, err
-	}
-	return l.Index, nil
-}
-
 func runAddrList(ctx context.Context, env *cli.Env, f *route.AddrFilter, dev string) error {
-	c, err := addrDialRoute(env)
+	c, err := objDial(env)
 	if err != nil {
 		return err
 	}
 	if dev != "" {
-		if f.Index, err = addrLinkIndex(ctx, c, dev); err != nil {
+		if f.Index, err = ifIndex(ctx, c, dev); err != nil {
 			return err
 		}
 	}
-	names, err := addrLinkNames(ctx, c)
+	names, err := ifNamesDump(ctx, c)
 	if err != nil {
 		return err
 	}
-	var list *cli.JSONList
-	if env.JSON {
-		list = env.Out.JSONList()
-	}
-	for a, err := range c.AddrIter(ctx, f) {
-		if err != nil {
-			return err
-		}
-		if list != nil {
+	return cli.PrintList(env, c.AddrIter(ctx, f),
+		func(b []byte, a *route.Addr) []byte { return append(b, addrLine(a, names[a.Index])...) },
+		func(a *route.Addr) (any, error) {
 			b, err := addrJSON(a, names[a.Index])
-			if err != nil {
-				return err
-			}
-			if err := list.Add(json.RawMessage(b)); err != nil {
-				return err
-			}
-			continue
-		}
-		env.Out.WriteString(addrLine(a, names[a.Index]))
-		env.Out.WriteString("\n")
-	}
-	if list != nil {
-		return list.Close()
-	}
-	return nil
+			return json.RawMessage(b), err
+		})
 }
 
 // addrLine prints an address as `ip -o addr` does: "3: v0    inet ...".
@@ -227,11 +177,11 @@ func runAddrChange(ctx context.Context, env *cli.Env, verb string, args []string
 	if err != nil {
 		return err
 	}
-	c, err := addrDialRoute(env)
+	c, err := objDial(env)
 	if err != nil {
 		return err
 	}
-	if a.Index, err = addrLinkIndex(ctx, c, dev); err != nil {
+	if a.Index, err = ifIndex(ctx, c, dev); err != nil {
 		return err
 	}
 	switch verb {

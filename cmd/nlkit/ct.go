@@ -116,14 +116,31 @@ func (f *ctFlags) tuple() (conntrack.Tuple, error) {
 	return t, nil
 }
 
+// base reads what a filter and a flow share: the family and the
+// original tuple.
+func (f *ctFlags) base() (uint8, conntrack.Tuple, error) {
+	fam, err := ctParseFamily(f.family)
+	if err != nil {
+		return 0, conntrack.Tuple{}, err
+	}
+	t, err := f.tuple()
+	return fam, t, err
+}
+
+// ctParseStatus reads --status.
+func ctParseStatus(s string) (conntrack.Status, error) {
+	st, err := conntrack.ParseStatus(s)
+	if err != nil {
+		return 0, &cli.UsageError{Err: err}
+	}
+	return st, nil
+}
+
 // filter builds a kernel-side filter from the flags.
 func (f *ctFlags) filter() (*conntrack.Filter, error) {
 	var flt conntrack.Filter
 	var err error
-	if flt.Family, err = ctParseFamily(f.family); err != nil {
-		return nil, err
-	}
-	if flt.Orig, err = f.tuple(); err != nil {
+	if flt.Family, flt.Orig, err = f.base(); err != nil {
 		return nil, err
 	}
 	if f.mark != "" {
@@ -141,9 +158,9 @@ func (f *ctFlags) filter() (*conntrack.Filter, error) {
 		flt.Mark, flt.MarkMask = uint32(mark), uint32(mask)
 	}
 	if f.status != "" {
-		st, err := conntrack.ParseStatus(f.status)
+		st, err := ctParseStatus(f.status)
 		if err != nil {
-			return nil, &cli.UsageError{Err: err}
+			return nil, err
 		}
 		flt.Status, flt.StatusMask = st, st
 	}
@@ -157,10 +174,7 @@ func (f *ctFlags) filter() (*conntrack.Filter, error) {
 func (f *ctFlags) flow() (*conntrack.Flow, error) {
 	var fl conntrack.Flow
 	var err error
-	if fl.Family, err = ctParseFamily(f.family); err != nil {
-		return nil, err
-	}
-	if fl.Orig, err = f.tuple(); err != nil {
+	if fl.Family, fl.Orig, err = f.base(); err != nil {
 		return nil, err
 	}
 	if !fl.Orig.Src.IsValid() || !fl.Orig.Dst.IsValid() || fl.Orig.Proto == 0 {
@@ -174,8 +188,8 @@ func (f *ctFlags) flow() (*conntrack.Flow, error) {
 		fl.Mark = uint32(mark)
 	}
 	if f.status != "" {
-		if fl.Status, err = conntrack.ParseStatus(f.status); err != nil {
-			return nil, &cli.UsageError{Err: err}
+		if fl.Status, err = ctParseStatus(f.status); err != nil {
+			return nil, err
 		}
 	}
 	if f.zone >= 0 {
@@ -226,87 +240,88 @@ func ctDial(env *cli.Env) (*conntrack.Conn, error) {
 	return conntrack.NewConn(c), nil
 }
 
-// ctPrinter prints flows as text lines or as the elements of a JSON list.
-type ctPrinter struct {
-	env  *cli.Env
-	list *cli.JSONList
-	buf  []byte
-}
-
-func newCtPrinter(env *cli.Env) *ctPrinter {
-	p := &ctPrinter{env: env}
-	if env.JSON {
-		p.list = env.Out.JSONList()
+// ctRun dials conntrack and runs fn with a context that ends after
+// ctTimeout: the body of every ct and exp verb but events.
+func ctRun(cmd *cobra.Command, env *cli.Env, fn func(ctx context.Context, c *conntrack.Conn) error) error {
+	c, err := ctDial(env)
+	if err != nil {
+		return err
 	}
-	return p
+	ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
+	defer cancel()
+	return fn(ctx, c)
 }
 
-func (p *ctPrinter) flow(f *conntrack.Flow) error {
-	if p.list != nil {
-		return p.list.Add(f)
-	}
-	p.buf = append(f.AppendText(p.buf[:0]), '\n')
-	_, err := p.env.Out.Write(p.buf)
-	return err
+// ctFlowVerb is a verb on one flow that the flags name: get, add, update
+// and del.
+type ctFlowVerb struct {
+	use, short string
+	// set: the verb takes the setting flags (--timeout, --state, --helper).
+	set bool
+	// check, if not nil, vets the flow before the socket is opened.
+	check func(cmd *cobra.Command, fl *conntrack.Flow) error
+	do    func(ctx context.Context, c *conntrack.Conn, fl *conntrack.Flow) error
 }
 
-func (p *ctPrinter) close() error {
-	if p.list != nil {
-		return p.list.Close()
-	}
-	return nil
-}
-
-func newCtListCommand(env *cli.Env) *cobra.Command {
+func (v ctFlowVerb) command(env *cli.Env) *cobra.Command {
 	var f ctFlags
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List flows (conntrack -L), filtered in the kernel by the flags",
-		Args:  cli.Args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			flt, err := f.filter()
-			if err != nil {
-				return err
-			}
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			p := newCtPrinter(env)
-			for fl, err := range c.FlowIter(ctx, flt) {
-				if err != nil {
-					return err
-				}
-				if err := p.flow(fl); err != nil {
-					return err
-				}
-			}
-			return p.close()
-		},
-	}
-	f.register(cmd.Flags(), false)
-	return cmd
-}
-
-func newCtGetCommand(env *cli.Env) *cobra.Command {
-	var f ctFlags
-	cmd := &cobra.Command{
-		Use:   "get",
-		Short: "Show one flow by its original tuple (conntrack -G)",
+		Use:   v.use,
+		Short: v.short,
 		Args:  cli.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fl, err := f.flow()
 			if err != nil {
 				return err
 			}
-			c, err := ctDial(env)
+			if v.check != nil {
+				if err := v.check(cmd, fl); err != nil {
+					return err
+				}
+			}
+			return ctRun(cmd, env, func(ctx context.Context, c *conntrack.Conn) error { return v.do(ctx, c, fl) })
+		},
+	}
+	f.register(cmd.Flags(), v.set)
+	return cmd
+}
+
+// ctFilterVerb is a verb on the flows the flags select: list and flush.
+func ctFilterVerb(env *cli.Env, use, short string, do func(ctx context.Context, c *conntrack.Conn, flt *conntrack.Filter) error) *cobra.Command {
+	var f ctFlags
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cli.Args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			flt, err := f.filter()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
+			return ctRun(cmd, env, func(ctx context.Context, c *conntrack.Conn) error { return do(ctx, c, flt) })
+		},
+	}
+	f.register(cmd.Flags(), false)
+	return cmd
+}
+
+func newCtListCommand(env *cli.Env) *cobra.Command {
+	return ctFilterVerb(env, "list", "List flows (conntrack -L), filtered in the kernel by the flags",
+		func(ctx context.Context, c *conntrack.Conn, flt *conntrack.Filter) error {
+			return cli.PrintList(env, c.FlowIter(ctx, flt), func(b []byte, fl *conntrack.Flow) []byte { return fl.AppendText(b) }, nil)
+		})
+}
+
+func newCtFlushCommand(env *cli.Env) *cobra.Command {
+	return ctFilterVerb(env, "flush", "Delete every flow, or those the flags select (conntrack -F)",
+		func(ctx context.Context, c *conntrack.Conn, flt *conntrack.Filter) error { return c.Flush(ctx, flt) })
+}
+
+func newCtGetCommand(env *cli.Env) *cobra.Command {
+	return ctFlowVerb{
+		use:   "get",
+		short: "Show one flow by its original tuple (conntrack -G)",
+		do: func(ctx context.Context, c *conntrack.Conn, fl *conntrack.Flow) error {
 			if err := c.Get(ctx, fl); err != nil {
 				return err
 			}
@@ -316,50 +331,32 @@ func newCtGetCommand(env *cli.Env) *cobra.Command {
 			env.Out.Println(fl.String())
 			return nil
 		},
-	}
-	f.register(cmd.Flags(), false)
-	return cmd
+	}.command(env)
 }
 
 func newCtAddCommand(env *cli.Env) *cobra.Command {
-	var f ctFlags
-	cmd := &cobra.Command{
-		Use:   "add",
-		Short: "Create a flow (conntrack -I); the reply tuple is the original reversed",
-		Args:  cli.Args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fl, err := f.flow()
-			if err != nil {
-				return err
-			}
+	return ctFlowVerb{
+		use:   "add",
+		short: "Create a flow (conntrack -I); the reply tuple is the original reversed",
+		set:   true,
+		check: func(_ *cobra.Command, fl *conntrack.Flow) error {
 			if fl.Timeout == 0 {
 				return &cli.UsageError{Err: errors.New("add needs --timeout")}
 			}
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			return c.Create(ctx, fl)
+			return nil
 		},
-	}
-	f.register(cmd.Flags(), true)
-	return cmd
+		do: func(ctx context.Context, c *conntrack.Conn, fl *conntrack.Flow) error { return c.Create(ctx, fl) },
+	}.command(env)
 }
 
 func newCtUpdateCommand(env *cli.Env) *cobra.Command {
-	var f ctFlags
-	cmd := &cobra.Command{
-		Use:   "update",
-		Short: "Change a flow's mark, timeout, status or state (conntrack -U)",
-		Args:  cli.Args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fl, err := f.flow()
-			if err != nil {
-				return err
-			}
-			var fields conntrack.Field
+	var fields conntrack.Field
+	return ctFlowVerb{
+		use:   "update",
+		short: "Change a flow's mark, timeout, status or state (conntrack -U)",
+		set:   true,
+		check: func(cmd *cobra.Command, _ *conntrack.Flow) error {
+			fields = 0
 			fs := cmd.Flags()
 			for name, field := range map[string]conntrack.Field{"mark": conntrack.FieldMark, "timeout": conntrack.FieldTimeout,
 				"status": conntrack.FieldStatus, "state": conntrack.FieldProtoInfo} {
@@ -370,65 +367,20 @@ func newCtUpdateCommand(env *cli.Env) *cobra.Command {
 			if fields == 0 {
 				return &cli.UsageError{Err: errors.New("update needs --mark, --timeout, --status or --state")}
 			}
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
+			return nil
+		},
+		do: func(ctx context.Context, c *conntrack.Conn, fl *conntrack.Flow) error {
 			return c.Update(ctx, fl, fields)
 		},
-	}
-	f.register(cmd.Flags(), true)
-	return cmd
+	}.command(env)
 }
 
 func newCtDelCommand(env *cli.Env) *cobra.Command {
-	var f ctFlags
-	cmd := &cobra.Command{
-		Use:   "del",
-		Short: "Delete a flow by its original tuple (conntrack -D)",
-		Args:  cli.Args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fl, err := f.flow()
-			if err != nil {
-				return err
-			}
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			return c.Delete(ctx, fl)
-		},
-	}
-	f.register(cmd.Flags(), false)
-	return cmd
-}
-
-func newCtFlushCommand(env *cli.Env) *cobra.Command {
-	var f ctFlags
-	cmd := &cobra.Command{
-		Use:   "flush",
-		Short: "Delete every flow, or those the flags select (conntrack -F)",
-		Args:  cli.Args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			flt, err := f.filter()
-			if err != nil {
-				return err
-			}
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			return c.Flush(ctx, flt)
-		},
-	}
-	f.register(cmd.Flags(), false)
-	return cmd
+	return ctFlowVerb{
+		use:   "del",
+		short: "Delete a flow by its original tuple (conntrack -D)",
+		do:    func(ctx context.Context, c *conntrack.Conn, fl *conntrack.Flow) error { return c.Delete(ctx, fl) },
+	}.command(env)
 }
 
 func newCtEventsCommand(env *cli.Env) *cobra.Command {
@@ -519,23 +471,19 @@ func newCtStatsCommand(env *cli.Env) *cobra.Command {
 		Short: "Print the per-CPU conntrack statistics (conntrack -S)",
 		Args:  cli.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			st, err := c.CPUStats(ctx)
-			if err != nil {
-				return err
-			}
-			if env.JSON {
-				return env.Out.JSON(st)
-			}
-			for i := range st {
-				env.Out.Println(st[i].String())
-			}
-			return nil
+			return ctRun(cmd, env, func(ctx context.Context, c *conntrack.Conn) error {
+				st, err := c.CPUStats(ctx)
+				if err != nil {
+					return err
+				}
+				if env.JSON {
+					return env.Out.JSON(st)
+				}
+				for i := range st {
+					env.Out.Println(st[i].String())
+				}
+				return nil
+			})
 		},
 	}
 }
@@ -546,30 +494,26 @@ func newCtCountCommand(env *cli.Env) *cobra.Command {
 		Short: "Print the number of flows and the table's limit (conntrack -C)",
 		Args:  cli.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			g, err := c.GlobalStats(ctx)
-			if err != nil {
-				return err
-			}
-			if g.MaxEntries == 0 {
-				if g.MaxEntries, err = c.Max(ctx); err != nil {
+			return ctRun(cmd, env, func(ctx context.Context, c *conntrack.Conn) error {
+				g, err := c.GlobalStats(ctx)
+				if err != nil {
 					return err
 				}
-			}
-			if env.JSON {
-				return env.Out.JSON(g)
-			}
-			if env.Details {
-				env.Out.Printf("%d (max %d)\n", g.Entries, g.MaxEntries)
+				if g.MaxEntries == 0 {
+					if g.MaxEntries, err = c.Max(ctx); err != nil {
+						return err
+					}
+				}
+				if env.JSON {
+					return env.Out.JSON(g)
+				}
+				if env.Details {
+					env.Out.Printf("%d (max %d)\n", g.Entries, g.MaxEntries)
+					return nil
+				}
+				env.Out.Println(g.Entries)
 				return nil
-			}
-			env.Out.Println(g.Entries)
-			return nil
+			})
 		},
 	}
 }

@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
-	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/genl/ethtool"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -448,35 +443,11 @@ runs until interrupted, or until --count events were printed.`,
 			if count < 0 {
 				return cli.Usagef("--count must not be negative")
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := cli.Interruptible(cmd.Context())
 			defer stop()
 			return ethtoolRun(env, func(c *ethtool.Client) error {
-				n := 0
-				for ev, err := range c.Monitor(ctx) {
-					switch {
-					case errors.Is(err, core.ErrOverrun):
-						env.Out.WriteString("[OVERRUN] the receive queue overflowed: events were lost\n")
-						continue
-					case err != nil && ctx.Err() != nil:
-						return nil
-					case err != nil:
-						return err
-					}
-					if env.JSON {
-						b, err := json.Marshal(ev)
-						if err != nil {
-							return err
-						}
-						env.Out.Write(append(b, '\n'))
-					} else {
-						env.Out.WriteString(ev.String() + "\n")
-					}
-					n++
-					if count > 0 && n >= count {
-						return nil
-					}
-				}
-				return nil
+				return cli.PrintEvents(ctx, env, c.Monitor(ctx), count,
+					func(ev *ethtool.Event) error { return cli.PrintEvent(env, ev) })
 			})
 		},
 	}

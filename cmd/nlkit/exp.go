@@ -33,32 +33,10 @@ func newExpListCommand(env *cli.Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			var list *cli.JSONList
-			if env.JSON {
-				list = env.Out.JSONList()
-			}
-			for x, err := range c.ExpectIter(ctx, fam) {
-				if err != nil {
-					return err
-				}
-				if list != nil {
-					if err := list.Add(x); err != nil {
-						return err
-					}
-					continue
-				}
-				env.Out.Println(x.String())
-			}
-			if list != nil {
-				return list.Close()
-			}
-			return nil
+			return ctRun(cmd, env, func(ctx context.Context, c *conntrack.Conn) error {
+				return cli.PrintList(env, c.ExpectIter(ctx, fam),
+					func(b []byte, x *conntrack.Expect) []byte { return append(b, x.String()...) }, nil)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&family, "family", "", "address family: inet or inet6")
@@ -139,13 +117,7 @@ func newExpAddCommand(env *cli.Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			return c.CreateExpect(ctx, x)
+			return ctRun(cmd, env, func(ctx context.Context, c *conntrack.Conn) error { return c.CreateExpect(ctx, x) })
 		},
 	}
 	f.register(cmd, true)
@@ -160,24 +132,20 @@ func newExpDelCommand(env *cli.Env) *cobra.Command {
 		Short: "Delete an expectation by its tuple, or all of them with --all (conntrack -D/-F expect)",
 		Args:  cli.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := ctDial(env)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), ctTimeout)
-			defer cancel()
-			if all {
-				fam, err := ctParseFamily(f.ct.family)
+			return ctRun(cmd, env, func(ctx context.Context, c *conntrack.Conn) error {
+				if all {
+					fam, err := ctParseFamily(f.ct.family)
+					if err != nil {
+						return err
+					}
+					return c.FlushExpects(ctx, fam, "")
+				}
+				x, err := f.expect(false)
 				if err != nil {
 					return err
 				}
-				return c.FlushExpects(ctx, fam, "")
-			}
-			x, err := f.expect(false)
-			if err != nil {
-				return err
-			}
-			return c.DeleteExpect(ctx, x)
+				return c.DeleteExpect(ctx, x)
+			})
 		},
 	}
 	f.register(cmd, false)

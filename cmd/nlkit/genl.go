@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"errors"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
 	"github.com/nlkit/nlkit/core"
@@ -56,26 +52,8 @@ genl-ctrl-list --details shows them. -j prints a JSON array.`,
 				return err
 			}
 			defer c.Close()
-			var list *cli.JSONList
-			if env.JSON {
-				list = env.Out.JSONList()
-			}
-			for f, err := range c.FamilyIter(cmd.Context()) {
-				if err != nil {
-					return err
-				}
-				if list != nil {
-					if err := list.Add(f); err != nil {
-						return err
-					}
-					continue
-				}
-				genlPrintFamily(env, f, env.Details)
-			}
-			if list != nil {
-				return list.Close()
-			}
-			return nil
+			return cli.PrintList(env, c.FamilyIter(cmd.Context()),
+				func(b []byte, f *genl.Family) []byte { return genlAppendFamily(b, f, env.Details) }, nil)
 		},
 	}
 }
@@ -106,8 +84,8 @@ one per multicast group. -j prints a JSON object.`,
 			if env.JSON {
 				return env.Out.JSON(f)
 			}
-			genlPrintFamily(env, f, true)
-			return nil
+			_, err = env.Out.Write(append(genlAppendFamily(nil, f, true), '\n'))
+			return err
 		},
 	}
 }
@@ -121,43 +99,40 @@ func genlParseID(s string) (uint16, bool) {
 	return uint16(v), err == nil
 }
 
-// genlPrintFamily prints f's line and, with details, a line per command
-// and group.
-func genlPrintFamily(env *cli.Env, f *genl.Family, details bool) {
-	o := env.Out
-	o.WriteString(f.Name + " id 0x" + strconv.FormatUint(uint64(f.ID), 16) +
-		" version " + strconv.FormatUint(uint64(f.Version), 10) +
-		" hdrsize " + strconv.FormatUint(uint64(f.HeaderSize), 10) +
-		" maxattr " + strconv.FormatUint(uint64(f.MaxAttr), 10))
+// genlAppendFamily appends f's line and, with details, a line per
+// command and group (no newline after the last).
+func genlAppendFamily(b []byte, f *genl.Family, details bool) []byte {
+	b = append(b, f.Name+" id 0x"...)
+	b = strconv.AppendUint(b, uint64(f.ID), 16)
+	b = strconv.AppendUint(append(b, " version "...), uint64(f.Version), 10)
+	b = strconv.AppendUint(append(b, " hdrsize "...), uint64(f.HeaderSize), 10)
+	b = strconv.AppendUint(append(b, " maxattr "...), uint64(f.MaxAttr), 10)
 	if !details {
-		if len(f.Ops) > 0 {
-			o.WriteString(" ops ")
-			for i, op := range f.Ops {
-				if i > 0 {
-					o.WriteString(",")
-				}
-				o.WriteString(strconv.FormatUint(uint64(op.ID), 10))
+		for i, op := range f.Ops {
+			if i == 0 {
+				b = append(b, " ops "...)
+			} else {
+				b = append(b, ',')
 			}
+			b = strconv.AppendUint(b, uint64(op.ID), 10)
 		}
-		if len(f.Groups) > 0 {
-			o.WriteString(" groups ")
-			for i, g := range f.Groups {
-				if i > 0 {
-					o.WriteString(",")
-				}
-				o.WriteString(g.String())
+		for i, g := range f.Groups {
+			if i == 0 {
+				b = append(b, " groups "...)
+			} else {
+				b = append(b, ',')
 			}
+			b = append(b, g.String()...)
 		}
-		o.WriteString("\n")
-		return
+		return b
 	}
-	o.WriteString("\n")
 	for _, op := range f.Ops {
-		o.WriteString("    op " + strconv.FormatUint(uint64(op.ID), 10) + " (0x" + strconv.FormatUint(uint64(op.ID), 16) + ") <" + genl.OpFlagsString(op.Flags) + ">\n")
+		b = append(b, "\n    op "+strconv.FormatUint(uint64(op.ID), 10)+" (0x"+strconv.FormatUint(uint64(op.ID), 16)+") <"+genl.OpFlagsString(op.Flags)+">"...)
 	}
 	for _, g := range f.Groups {
-		o.WriteString("    group " + g.Name + " id " + strconv.FormatUint(uint64(g.ID), 10) + " (0x" + strconv.FormatUint(uint64(g.ID), 16) + ")\n")
+		b = append(b, "\n    group "+g.Name+" id "+strconv.FormatUint(uint64(g.ID), 10)+" (0x"+strconv.FormatUint(uint64(g.ID), 16)+")"...)
 	}
+	return b
 }
 
 func newGenlPolicyCommand(env *cli.Env) *cobra.Command {
@@ -220,7 +195,7 @@ batch of events prints [OVERRUN].`,
 			if count < 0 {
 				return cli.Usagef("--count must not be negative")
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := cli.Interruptible(cmd.Context())
 			defer stop()
 			return genlMonitor(ctx, env, args[0], args[1], count)
 		},
@@ -235,47 +210,26 @@ func genlMonitor(ctx context.Context, env *cli.Env, family, group string, count 
 		return err
 	}
 	defer c.Close()
-	n := 0
-	for m, err := range c.Subscribe(ctx, family, group) {
-		switch {
-		case errors.Is(err, core.ErrOverrun):
-			if env.JSON {
-				env.Out.WriteString(`{"event":"overrun"}` + "\n")
-			} else {
-				env.Out.WriteString("[OVERRUN] the receive queue overflowed: events were lost\n")
-			}
-		case err != nil && ctx.Err() != nil:
-			return nil // interrupted: the normal end
-		case err != nil:
-			return err
-		default:
-			if env.JSON {
-				b := []byte(`{"family":`)
-				b = strconv.AppendQuote(b, family)
-				b = append(b, `,"group":`...)
-				b = strconv.AppendQuote(b, group)
-				b = append(b, `,"cmd":`...)
-				b = strconv.AppendUint(b, uint64(m.Genl.Command), 10)
-				b = append(b, `,"version":`...)
-				b = strconv.AppendUint(b, uint64(m.Genl.Version), 10)
-				b = append(b, `,"data":"`...)
-				b = hex.AppendEncode(b, m.Data)
-				b = append(b, "\"}\n"...)
-				env.Out.Write(b)
-			} else {
-				env.Out.WriteString("[" + strings.ToUpper(family) + "] cmd " + strconv.Itoa(int(m.Genl.Command)) +
-					" version " + strconv.Itoa(int(m.Genl.Version)) + " " + genlAttrTree(m.Data, 0) + "\n")
-			}
-			n++
+	return cli.PrintEvents(ctx, env, c.Subscribe(ctx, family, group), count, func(m genl.Message) error {
+		if env.JSON {
+			b := []byte(`{"family":`)
+			b = strconv.AppendQuote(b, family)
+			b = append(b, `,"group":`...)
+			b = strconv.AppendQuote(b, group)
+			b = append(b, `,"cmd":`...)
+			b = strconv.AppendUint(b, uint64(m.Genl.Command), 10)
+			b = append(b, `,"version":`...)
+			b = strconv.AppendUint(b, uint64(m.Genl.Version), 10)
+			b = append(b, `,"data":"`...)
+			b = hex.AppendEncode(b, m.Data)
+			b = append(b, "\"}\n"...)
+			env.Out.Write(b)
+		} else {
+			env.Out.WriteString("[" + strings.ToUpper(family) + "] cmd " + strconv.Itoa(int(m.Genl.Command)) +
+				" version " + strconv.Itoa(int(m.Genl.Version)) + " " + genlAttrTree(m.Data, 0) + "\n")
 		}
-		if err := env.Out.Flush(); err != nil {
-			return err
-		}
-		if count > 0 && n >= count {
-			return nil
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // genlAttrTree prints attributes as type:length, nests (NLA_F_NESTED)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/signal"
 	"time"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
@@ -72,9 +71,9 @@ and summary. Runs until --count packets or Ctrl-C.
 				return err
 			}
 			defer l.Close()
-			ctx, stop := signal.NotifyContext(c.Context(), logSignals()...)
+			ctx, stop := cli.Interruptible(c.Context())
 			defer stop()
-			return logRun(ctx, env, l, &logIfNames{ns: cfg.NetNS}, count)
+			return logRun(ctx, env, l, &logIfNames{env: env}, count)
 		},
 	}
 	f := cmd.Flags()
@@ -88,92 +87,32 @@ and summary. Runs until --count packets or Ctrl-C.
 }
 
 func logRun(ctx context.Context, env *cli.Env, l *nflog.Log, names *logIfNames, count int) error {
-	n := 0
-	for p, err := range l.Packets(ctx) {
-		if err != nil {
-			if ctx.Err() != nil {
-				return env.Out.Flush()
-			}
-			fmt.Fprintln(env.Err, "nlkit log:", err)
-			continue
-		}
+	return logStream(ctx, env, "log", l.Packets(ctx), count, func(p *nflog.Packet) (bool, error) {
 		r := logRecord{Group: p.Group, Family: p.Family, Prefix: p.Prefix, Hook: p.Hook.String(), HWProto: p.HWProtocol,
 			InDev: names.name(p.InDev), OutDev: names.name(p.OutDev), PhysIn: names.name(p.PhysInDev), PhysOut: names.name(p.PhysOutDev),
+			Mark: logOptional(p.HasMark, &p.Mark), UID: logOptional(p.HasUID, &p.UID), GID: logOptional(p.HasGID, &p.GID),
+			Seq: logOptional(p.HasSeq, &p.Seq), SeqGlobal: logOptional(p.HasSeqGlobal, &p.SeqGlobal),
 			Time: p.Timestamp, Len: len(p.Payload), Summary: logPayloadSummary(p.Payload)}
 		if len(p.HWAddr) > 0 {
 			r.HWAddr = p.HWAddr.String()
 		}
-		if p.HasMark {
-			r.Mark = &p.Mark
-		}
-		if p.HasUID {
-			r.UID = &p.UID
-		}
-		if p.HasGID {
-			r.GID = &p.GID
-		}
-		if p.HasSeq {
-			r.Seq = &p.Seq
-		}
-		if p.HasSeqGlobal {
-			r.SeqGlobal = &p.SeqGlobal
-		}
-		if env.JSON {
-			if err := logJSONLine(env.Out, r); err != nil {
-				return err
-			}
-		} else {
-			env.Out.Printf("%s\n", logText(&r))
-		}
-		n++
-		if count > 0 && n >= count {
-			break
-		}
-		if p.Remaining == 0 {
-			if err := env.Out.Flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return env.Out.Flush()
+		return p.Remaining == 0, logEmit(env, r, func() string { return logText(&r) })
+	}, nil)
 }
 
 // logText prints a record like libnl's nf-log.
 func logText(r *logRecord) string {
-	s := fmt.Sprintf("group=%d prefix=%q hook=%s", r.Group, r.Prefix, r.Hook)
-	if r.InDev != "" {
-		s += " IN=" + r.InDev
-	}
-	if r.OutDev != "" {
-		s += " OUT=" + r.OutDev
-	}
-	if r.PhysIn != "" {
-		s += " PHYSIN=" + r.PhysIn
-	}
-	if r.PhysOut != "" {
-		s += " PHYSOUT=" + r.PhysOut
-	}
-	if r.HWAddr != "" {
-		s += " MAC=" + r.HWAddr
-	}
-	if r.Mark != nil {
-		s += fmt.Sprintf(" MARK=0x%x", *r.Mark)
-	}
-	if r.UID != nil {
-		s += fmt.Sprintf(" UID=%d", *r.UID)
-	}
-	if r.GID != nil {
-		s += fmt.Sprintf(" GID=%d", *r.GID)
-	}
-	if r.Seq != nil {
-		s += fmt.Sprintf(" SEQ=%d", *r.Seq)
-	}
-	if r.SeqGlobal != nil {
-		s += fmt.Sprintf(" SEQ_GLOBAL=%d", *r.SeqGlobal)
-	}
-	s += fmt.Sprintf(" LEN=%d", r.Len)
-	if r.Summary != "" {
-		s += " " + r.Summary
-	}
-	return s
+	l := logLine{b: fmt.Appendf(nil, "group=%d prefix=%q hook=%s", r.Group, r.Prefix, r.Hook)}
+	l.str("IN=", r.InDev)
+	l.str("OUT=", r.OutDev)
+	l.str("PHYSIN=", r.PhysIn)
+	l.str("PHYSOUT=", r.PhysOut)
+	l.str("MAC=", r.HWAddr)
+	l.num("MARK=", r.Mark, 16)
+	l.num("UID=", r.UID, 10)
+	l.num("GID=", r.GID, 10)
+	l.num("SEQ=", r.Seq, 10)
+	l.num("SEQ_GLOBAL=", r.SeqGlobal, 10)
+	l.payload(r.Len, r.Summary)
+	return string(l.b)
 }

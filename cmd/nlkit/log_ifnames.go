@@ -1,20 +1,21 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 
-	"github.com/nlkit/nlkit/core"
+	"github.com/nlkit/nlkit/cmd/internal/cli"
+	"github.com/nlkit/nlkit/route"
 	"golang.org/x/sys/unix"
 )
 
 // logIfNames maps interface indexes to names in the verb's namespace,
-// reading the list again when an index is unknown.
+// dumping the links again when an index is unknown.
 type logIfNames struct {
-	ns    *core.NetNS
+	env   *cli.Env
+	c     *route.Conn
 	names map[uint32]string
 }
 
@@ -28,13 +29,15 @@ func (n *logIfNames) name(idx uint32) string {
 	if n.names == nil {
 		n.names = map[uint32]string{}
 	}
-	_ = n.ns.Do(func() error {
-		ifs, err := net.Interfaces()
-		for _, i := range ifs {
-			n.names[uint32(i.Index)] = i.Name
+	if n.c == nil {
+		n.c, _ = objDial(n.env)
+	}
+	if n.c != nil {
+		links, _ := ifNamesDump(context.Background(), n.c)
+		for i, name := range links {
+			n.names[uint32(i)] = name
 		}
-		return err
-	})
+	}
 	if s, ok := n.names[idx]; ok {
 		return s
 	}
@@ -98,17 +101,3 @@ func logPayloadSummary(p []byte) string {
 	}
 	return fmt.Sprintf("%s %s > %s", name, src, dst)
 }
-
-// logJSONLine prints v as one line of JSON.
-func logJSONLine(out interface{ Write([]byte) (int, error) }, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	_, err = out.Write(b)
-	return err
-}
-
-// logSignals returns the signals that end a streaming verb.
-func logSignals() []os.Signal { return []os.Signal{os.Interrupt, unix.SIGTERM} }

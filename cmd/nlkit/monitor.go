@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
 	"github.com/nlkit/nlkit/core"
@@ -46,7 +43,7 @@ dumps again then.`,
 				}
 				groups = append(groups, gs...)
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := cli.Interruptible(cmd.Context())
 			defer stop()
 			return runMonitor(ctx, env, groups, count)
 		},
@@ -75,38 +72,20 @@ func runMonitor(ctx context.Context, env *cli.Env, groups []route.Group, count i
 	if err != nil {
 		return err
 	}
-	n := 0
-	for ev, err := range w.Events(ctx) {
-		switch {
-		case errors.Is(err, core.ErrOverrun):
-			if env.JSON {
-				env.Out.WriteString(`{"event":"overrun"}` + "\n")
-			} else {
-				env.Out.WriteString("[OVERRUN] the receive queue overflowed: events were lost\n")
-			}
-		case err != nil && ctx.Err() != nil:
-			return nil // interrupted: the normal end
-		case err != nil && ev.MsgType == 0:
-			return err
-		default:
-			// A decoded event, or one that failed to decode (printed raw,
-			// with the error on stderr).
-			if err != nil {
+	// An event that failed to decode is printed raw, with the error on
+	// stderr; only a failure with no message at all ends the watch.
+	events := func(yield func(route.Event, error) bool) {
+		for ev, err := range w.Events(ctx) {
+			if err != nil && ev.MsgType != 0 && ctx.Err() == nil && !errors.Is(err, core.ErrOverrun) {
 				env.Err.Write([]byte("nlkit: " + err.Error() + "\n"))
+				err = nil
 			}
-			if err := monitorPrint(env, &ev, names); err != nil {
-				return err
+			if !yield(ev, err) {
+				return
 			}
-			n++
-		}
-		if err := env.Out.Flush(); err != nil {
-			return err
-		}
-		if count > 0 && n >= count {
-			return nil
 		}
 	}
-	return nil
+	return cli.PrintEvents(ctx, env, events, count, func(ev route.Event) error { return monitorPrint(env, &ev, names) })
 }
 
 // monitorPrint prints one event, naming links from names, which it keeps

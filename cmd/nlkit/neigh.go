@@ -28,30 +28,10 @@ of ip-neighbour(8), and bridge forwarding entries with those of bridge(8):
 list prints one entry a line like "ip neigh" (or "bridge fdb" with fdb);
 -j prints JSON with the field names of "ip -j neigh" ("bridge -j fdb").`,
 	}
-	var v4, v6 bool
-	list := &cobra.Command{
-		Use:     "list [dev NAME] [master NAME] [proxy] [fdb]",
-		Aliases: []string{"show", "ls"},
-		Short:   "List neighbour entries",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fam, err := objFamily(v4, v6)
-			if err != nil {
-				return err
-			}
-			return runNeighList(cmd.Context(), env, fam, args)
-		},
-	}
-	list.Flags().BoolVarP(&v4, "ipv4", "4", false, "IPv4 entries only")
-	list.Flags().BoolVarP(&v6, "ipv6", "6", false, "IPv6 entries only")
+	list := objListCommand(env, "list [dev NAME] [master NAME] [proxy] [fdb]", "List neighbour entries",
+		"IPv4 entries only", "IPv6 entries only", nil, runNeighList)
 	change := func(verb, short string) *cobra.Command {
-		return &cobra.Command{
-			Use:   verb + " [proxy|fdb] ADDRESS dev NAME [options]",
-			Short: short,
-			Args:  cli.Args(cobra.MinimumNArgs(1)),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return runNeighChange(cmd.Context(), env, verb, args)
-			},
-		}
+		return objChangeCommand(env, verb, "[proxy|fdb] ADDRESS dev NAME [options]", short, runNeighChange)
 	}
 	cmd.AddCommand(list,
 		change("add", "Add a neighbour entry"),
@@ -67,18 +47,10 @@ func runNeighList(ctx context.Context, env *cli.Env, fam route.Family, args []st
 	}
 	f := &route.NeighFilter{Family: fam}
 	a := &objArgs{args: args}
-	for {
-		kw, ok := a.next()
-		if !ok {
-			break
-		}
+	for kw := range a.keywords() {
 		switch kw {
 		case "dev", "master", "br":
-			v, err := a.value(kw)
-			if err != nil {
-				return err
-			}
-			i, err := objLinkIndex(ctx, c, v)
+			i, err := objLink(ctx, c, a, kw)
 			if err != nil {
 				return err
 			}
@@ -95,38 +67,19 @@ func runNeighList(ctx context.Context, env *cli.Env, fam route.Family, args []st
 			return cli.Usagef("neigh list: unknown argument %q", kw)
 		}
 	}
-	links, err := objLinkNames(ctx, c)
+	links, err := ifNamesDump(ctx, c)
 	if err != nil {
 		return err
 	}
-	var jl *cli.JSONList
-	if env.JSON {
-		jl = env.Out.JSONList()
-	}
-	for n, err := range c.NeighIter(ctx, f) {
-		if err != nil {
-			return err
-		}
-		if jl == nil {
-			env.Out.WriteString(n.Format(links.name) + "\n")
-			continue
-		}
-		key := "dev"
-		if n.IsFDB() {
-			key = "ifname"
-		}
-		b, err := objJSON(n, links, objName{key, n.Ifindex})
-		if err != nil {
-			return err
-		}
-		if err := jl.Add(b); err != nil {
-			return err
-		}
-	}
-	if jl != nil {
-		return jl.Close()
-	}
-	return nil
+	return cli.PrintList(env, c.NeighIter(ctx, f),
+		func(b []byte, n *route.Neigh) []byte { return append(b, n.Format(links.name)...) },
+		func(n *route.Neigh) (any, error) {
+			key := "dev"
+			if n.IsFDB() {
+				key = "ifname"
+			}
+			return objJSON(n, links, objName{key, n.Ifindex})
+		})
 }
 
 func runNeighChange(ctx context.Context, env *cli.Env, verb string, args []string) error {
@@ -186,18 +139,11 @@ func neighParse(ctx context.Context, c *route.Conn, args []string) (*route.Neigh
 		}
 		n.Dst = addr
 	}
-	for {
-		kw, ok := a.next()
-		if !ok {
-			break
-		}
+	for kw := range a.keywords() {
 		var err error
 		switch kw {
 		case "dev":
-			var v string
-			if v, err = a.value(kw); err == nil {
-				n.Ifindex, err = objLinkIndex(ctx, c, v)
-			}
+			n.Ifindex, err = objLink(ctx, c, a, kw)
 		case "lladdr":
 			var v string
 			if v, err = a.value(kw); err == nil {

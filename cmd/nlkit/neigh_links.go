@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"strconv"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/route"
+	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,38 +25,29 @@ func objDial(env *cli.Env) (*route.Conn, error) {
 	return route.NewConn(c), nil
 }
 
-// objLinks maps ifindexes to link names, for output.
-type objLinks map[int32]string
-
-// objLinkNames lists the links once.
-func objLinkNames(ctx context.Context, c *route.Conn) (objLinks, error) {
-	links, err := c.Links(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	m := make(objLinks, len(links))
-	for i := range links {
-		m[links[i].Index] = links[i].Name
-	}
-	return m, nil
-}
-
-// name is the lookup function the objects' Format methods take.
-func (l objLinks) name(i int32) string { return l[i] }
-
-// objLinkIndex resolves a link name with one RTM_GETLINK by name.
+// objLinkIndex resolves a link name with one RTM_GETLINK by name, with
+// ip's "cannot find device" message.
 func objLinkIndex(ctx context.Context, c *route.Conn, name string) (int32, error) {
-	l, err := c.LinkByName(ctx, name)
+	i, err := ifIndex(ctx, c, name)
 	if err != nil {
 		return 0, core.WithOp(err, "cannot find device \""+name+"\"")
 	}
-	return l.Index, nil
+	return i, nil
+}
+
+// objLink reads the link name after keyword kw and resolves it.
+func objLink(ctx context.Context, c *route.Conn, a *objArgs, kw string) (int32, error) {
+	v, err := a.value(kw)
+	if err != nil {
+		return 0, err
+	}
+	return objLinkIndex(ctx, c, v)
 }
 
 // objJSON marshals v and adds the link names of the ifindexes in names
 // (JSON key to ifindex) as string fields in front, the way `ip -j` shows
 // "dev": "veth0".
-func objJSON(v any, links objLinks, names ...objName) (json.RawMessage, error) {
+func objJSON(v any, links ifNames, names ...objName) (json.RawMessage, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -100,6 +93,19 @@ func (a *objArgs) next() (string, bool) {
 	return a.args[a.i-1], true
 }
 
+// keywords yields the arguments left, one at a time; the loop body may
+// take values with value, which the next step skips.
+func (a *objArgs) keywords() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for a.i < len(a.args) {
+			a.i++
+			if !yield(a.args[a.i-1]) {
+				return
+			}
+		}
+	}
+}
+
 // value returns the value after keyword kw, or a usage error.
 func (a *objArgs) value(kw string) (string, error) {
 	v, ok := a.next()
@@ -133,4 +139,43 @@ func objFamily(v4, v6 bool) (route.Family, error) {
 		return route.FamilyInet6, nil
 	}
 	return route.FamilyUnspec, nil
+}
+
+// objListCommand is the list verb of the ip(8)-like commands: use
+// (aliases show and ls) with -4 and -6 (v4 and v6 are their help), which
+// calls run with the family they select and the arguments; args, if not
+// nil, checks the arguments.
+func objListCommand(env *cli.Env, use, short, v4, v6 string, args cobra.PositionalArgs,
+	run func(ctx context.Context, env *cli.Env, fam route.Family, args []string) error) *cobra.Command {
+	var f4, f6 bool
+	list := &cobra.Command{
+		Use:     use,
+		Aliases: []string{"show", "ls"},
+		Short:   short,
+		Args:    args,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fam, err := objFamily(f4, f6)
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), env, fam, args)
+		},
+	}
+	list.Flags().BoolVarP(&f4, "ipv4", "4", false, v4)
+	list.Flags().BoolVarP(&f6, "ipv6", "6", false, v6)
+	return list
+}
+
+// objChangeCommand is a verb that changes objects (add, replace, del):
+// "VERB ARGS", at least one argument, run with the verb and arguments.
+func objChangeCommand(env *cli.Env, verb, args, short string,
+	run func(ctx context.Context, env *cli.Env, verb string, args []string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   verb + " " + args,
+		Short: short,
+		Args:  cli.Args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(cmd.Context(), env, verb, args)
+		},
+	}
 }

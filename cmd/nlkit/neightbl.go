@@ -28,21 +28,8 @@ locktime (milliseconds), thresh1-3 and gc_int (the initial namespace only).
 -j prints JSON with the field names of "ip -j ntable" (and the table
 statistics).`,
 	}
-	var v4, v6 bool
-	list := &cobra.Command{
-		Use:     "list [name NAME] [dev NAME]",
-		Aliases: []string{"show", "ls"},
-		Short:   "List neighbour tables",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fam, err := objFamily(v4, v6)
-			if err != nil {
-				return err
-			}
-			return runNeightblList(cmd.Context(), env, fam, args)
-		},
-	}
-	list.Flags().BoolVarP(&v4, "ipv4", "4", false, "IPv4 (arp_cache) only")
-	list.Flags().BoolVarP(&v6, "ipv6", "6", false, "IPv6 (ndisc_cache) only")
+	list := objListCommand(env, "list [name NAME] [dev NAME]", "List neighbour tables",
+		"IPv4 (arp_cache) only", "IPv6 (ndisc_cache) only", nil, runNeightblList)
 	var c6 bool
 	change := &cobra.Command{
 		Use:     "change name NAME [dev NAME] [PARAMETER VALUE]...",
@@ -84,11 +71,7 @@ func neightblParseChange(ctx context.Context, c *route.Conn, args []string) (*ro
 		"locktime": &ch.Locktime, "gc_int": &ch.GCInterval, "interval_probe_time_ms": &ch.IntervalProbeTime,
 	}
 	a := &objArgs{args: args}
-	for {
-		kw, ok := a.next()
-		if !ok {
-			break
-		}
+	for kw := range a.keywords() {
 		switch {
 		case kw == "name":
 			v, err := a.value(kw)
@@ -97,11 +80,8 @@ func neightblParseChange(ctx context.Context, c *route.Conn, args []string) (*ro
 			}
 			ch.Name = v
 		case kw == "dev":
-			v, err := a.value(kw)
-			if err != nil {
-				return nil, err
-			}
-			if ch.Ifindex, err = objLinkIndex(ctx, c, v); err != nil {
+			var err error
+			if ch.Ifindex, err = objLink(ctx, c, a, kw); err != nil {
 				return nil, err
 			}
 		case counts[kw] != nil:
@@ -136,11 +116,7 @@ func runNeightblList(ctx context.Context, env *cli.Env, fam route.Family, args [
 	var name string
 	var dev int32
 	a := &objArgs{args: args}
-	for {
-		kw, ok := a.next()
-		if !ok {
-			break
-		}
+	for kw := range a.keywords() {
 		v, err := a.value(kw)
 		if err != nil {
 			return err
@@ -156,39 +132,20 @@ func runNeightblList(ctx context.Context, env *cli.Env, fam route.Family, args [
 			return cli.Usagef("neightbl list: unknown argument %q", kw)
 		}
 	}
-	links, err := objLinkNames(ctx, c)
+	links, err := ifNamesDump(ctx, c)
 	if err != nil {
 		return err
 	}
-	var jl *cli.JSONList
-	if env.JSON {
-		jl = env.Out.JSONList()
-	}
-	for t, err := range c.NeightblIter(ctx, fam) {
-		if err != nil {
-			return err
-		}
-		var ifindex int32
+	ifindex := func(t *route.Neightbl) int32 {
 		if t.Parms != nil {
-			ifindex = t.Parms.Ifindex
+			return t.Parms.Ifindex
 		}
-		if (name != "" && t.Name != name) || (dev != 0 && ifindex != dev) {
-			continue
-		}
-		if jl == nil {
-			env.Out.WriteString(t.Format(links.name) + "\n")
-			continue
-		}
-		b, err := objJSON(t, links, objName{"dev", ifindex})
-		if err != nil {
-			return err
-		}
-		if err := jl.Add(b); err != nil {
-			return err
-		}
+		return 0
 	}
-	if jl != nil {
-		return jl.Close()
+	keep := func(t *route.Neightbl) bool {
+		return (name == "" || t.Name == name) && (dev == 0 || ifindex(t) == dev)
 	}
-	return nil
+	return cli.PrintList(env, cli.Filter(c.NeightblIter(ctx, fam), keep),
+		func(b []byte, t *route.Neightbl) []byte { return append(b, t.Format(links.name)...) },
+		func(t *route.Neightbl) (any, error) { return objJSON(t, links, objName{"dev", ifindex(t)}) })
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
 	"github.com/nlkit/nlkit/route"
@@ -22,21 +21,8 @@ ignore_routes_with_linkdown, and the "all" and "default" settings.
 With dev, one request gets the link's settings (IPv4 unless -6).
 -j prints JSON with the field names of "ip -j netconf".`,
 	}
-	var v4, v6 bool
-	list := &cobra.Command{
-		Use:     "list [dev NAME|all|default]",
-		Aliases: []string{"show", "ls"},
-		Short:   "List netconf settings",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fam, err := objFamily(v4, v6)
-			if err != nil {
-				return err
-			}
-			return runNetconfList(cmd.Context(), env, fam, args)
-		},
-	}
-	list.Flags().BoolVarP(&v4, "ipv4", "4", false, "IPv4 only")
-	list.Flags().BoolVarP(&v6, "ipv6", "6", false, "IPv6 only")
+	list := objListCommand(env, "list [dev NAME|all|default]", "List netconf settings",
+		"IPv4 only", "IPv6 only", nil, runNetconfList)
 	cmd.AddCommand(list)
 	return cmd
 }
@@ -49,11 +35,7 @@ func runNetconfList(ctx context.Context, env *cli.Env, fam route.Family, args []
 	var dev int32
 	var one bool
 	a := &objArgs{args: args}
-	for {
-		kw, ok := a.next()
-		if !ok {
-			break
-		}
+	for kw := range a.keywords() {
 		if kw != "dev" {
 			return cli.Usagef("netconf list: unknown argument %q", kw)
 		}
@@ -73,54 +55,23 @@ func runNetconfList(ctx context.Context, env *cli.Env, fam route.Family, args []
 			}
 		}
 	}
-	links, err := objLinkNames(ctx, c)
+	links, err := ifNamesDump(ctx, c)
 	if err != nil {
 		return err
 	}
-	var jl *cli.JSONList
-	if env.JSON {
-		jl = env.Out.JSONList()
-	}
-	print := func(nc *route.Netconf) error {
-		if jl == nil {
-			env.Out.WriteString(nc.Format(links.name) + "\n")
-			return nil
-		}
-		var b json.RawMessage
-		var err error
-		if nc.Ifindex > 0 {
-			b, err = objJSON(nc, links, objName{"interface", nc.Ifindex})
-		} else {
-			b, err = objJSON(nc, links)
-		}
-		if err != nil {
-			return err
-		}
-		return jl.Add(b)
-	}
+	seq := c.NetconfIter(ctx, fam)
 	if one {
 		if fam == route.FamilyUnspec {
 			fam = route.FamilyInet
 		}
-		nc, err := c.Netconf(ctx, fam, dev)
-		if err != nil {
-			return err
-		}
-		if err := print(nc); err != nil {
-			return err
-		}
-	} else {
-		for nc, err := range c.NetconfIter(ctx, fam) {
-			if err != nil {
-				return err
-			}
-			if err := print(nc); err != nil {
-				return err
-			}
-		}
+		seq = cli.One(c.Netconf(ctx, fam, dev))
 	}
-	if jl != nil {
-		return jl.Close()
-	}
-	return nil
+	return cli.PrintList(env, seq,
+		func(b []byte, nc *route.Netconf) []byte { return append(b, nc.Format(links.name)...) },
+		func(nc *route.Netconf) (any, error) {
+			if nc.Ifindex > 0 {
+				return objJSON(nc, links, objName{"interface", nc.Ifindex})
+			}
+			return objJSON(nc, links)
+		})
 }

@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
-	"os"
-	"os/signal"
+	"iter"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
@@ -42,7 +38,7 @@ kernel's netdev spec and "ifname" added.`,
 type netdevSession struct {
 	env   *cli.Env
 	c     *netdev.Client
-	names map[uint32]string
+	names ifNames
 }
 
 // netdevOpen dials the netdev family and reads the link names (an
@@ -64,38 +60,21 @@ func netdevOpen(ctx context.Context, env *cli.Env) (*netdevSession, error) {
 	return &netdevSession{env: env, c: c, names: names}, nil
 }
 
-// netdevLinkNames dumps the links: ifindex to name.
-func netdevLinkNames(ctx context.Context, env *cli.Env) (map[uint32]string, error) {
-	rc, err := env.Dial(unix.NETLINK_ROUTE)
+// netdevLinkNames dumps the links of the --netns namespace.
+func netdevLinkNames(ctx context.Context, env *cli.Env) (ifNames, error) {
+	rc, err := objDial(env)
 	if err != nil {
 		return nil, err
 	}
-	names := map[uint32]string{}
-	req := core.Message{Header: core.Header{Type: unix.RTM_GETLINK}, Data: make([]byte, unix.SizeofIfInfomsg)}
-	for m, err := range rc.Dump(ctx, req) {
-		if err != nil {
-			return nil, core.WithOp(err, "list links")
-		}
-		if len(m.Data) < unix.SizeofIfInfomsg {
-			continue
-		}
-		idx := binary.NativeEndian.Uint32(m.Data[4:])
-		s := core.ScanAttrs(m.Data[unix.SizeofIfInfomsg:])
-		for s.Next() {
-			if s.Type() == unix.IFLA_IFNAME {
-				names[idx] = s.String()
-			}
-		}
-	}
-	return names, nil
+	return ifNamesDump(ctx, rc)
 }
 
 // name is a link's name, or "ifindex N".
 func (s *netdevSession) name(idx uint32) string {
-	if n, ok := s.names[idx]; ok {
+	if n, ok := s.names[int32(idx)]; ok {
 		return n
 	}
-	return "ifindex " + strconv.FormatUint(uint64(idx), 10)
+	return netdevIfindexText(idx)
 }
 
 // dev resolves the optional DEV argument: 0 for none.
@@ -103,10 +82,8 @@ func (s *netdevSession) dev(args []string) (uint32, error) {
 	if len(args) == 0 {
 		return 0, nil
 	}
-	for idx, n := range s.names {
-		if n == args[0] {
-			return idx, nil
-		}
+	if idx, ok := s.names.index(args[0]); ok {
+		return uint32(idx), nil
 	}
 	return 0, &core.Error{Op: "netdev: device " + strconv.Quote(args[0]), Errno: unix.ENODEV}
 }
@@ -123,36 +100,30 @@ func netdevRun(cmd *cobra.Command, env *cli.Env, fn func(s *netdevSession) error
 
 // netdevList prints the objects seq yields: one line each (line), or a
 // JSON array of the objects with "ifname" added.
-func netdevList[T any](s *netdevSession, seq func(yield func(*T, error) bool), ifindex func(*T) uint32, line func(*T) string) error {
-	var list *cli.JSONList
-	if s.env.JSON {
-		list = s.env.Out.JSONList()
-	}
-	var b strings.Builder
-	for v, err := range seq {
+func netdevList[T any](s *netdevSession, seq iter.Seq2[*T, error], ifindex func(*T) uint32, line func(*T) string) error {
+	return cli.PrintList(s.env, seq,
+		func(b []byte, v *T) []byte { return append(b, line(v)...) },
+		func(v *T) (any, error) { return netdevJSON(v, s.name(ifindex(v))) })
+}
+
+// netdevListRun is the body of the listing verbs: it opens a session,
+// resolves the optional DEV argument and prints what list yields for its
+// ifindex (0: every device).
+func netdevListRun[T any](cmd *cobra.Command, env *cli.Env, args []string,
+	list func(ctx context.Context, s *netdevSession, idx uint32) iter.Seq2[*T, error],
+	ifindex func(*T) uint32, line func(s *netdevSession, v *T) string) error {
+	return netdevRun(cmd, env, func(s *netdevSession) error {
+		idx, err := s.dev(args)
 		if err != nil {
 			return err
 		}
-		if list != nil {
-			raw, err := netdevJSON(v, s.name(ifindex(v)))
-			if err != nil {
-				return err
-			}
-			if err := list.Add(raw); err != nil {
-				return err
-			}
-			continue
-		}
-		b.Reset()
-		b.WriteString(line(v))
-		b.WriteByte('\n')
-		s.env.Out.WriteString(b.String())
-	}
-	if list != nil {
-		return list.Close()
-	}
-	return nil
+		return netdevList(s, list(cmd.Context(), s, idx), ifindex, func(v *T) string { return line(s, v) })
+	})
 }
+
+// netdevIfindexText is how the objects' String methods name a device:
+// "ifindex N".
+func netdevIfindexText(i uint32) string { return "ifindex " + strconv.FormatUint(uint64(i), 10) }
 
 // netdevJSON marshals v as an object with "ifname" first.
 func netdevJSON(v any, ifname string) (json.RawMessage, error) {
@@ -184,22 +155,15 @@ AF_XDP zero-copy takes, the receive metadata XDP programs can read, and
 the AF_XDP features.`,
 		Args: cli.Args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return netdevRun(cmd, env, func(s *netdevSession) error {
-				idx, err := s.dev(args)
-				if err != nil {
-					return err
-				}
-				line := func(d *netdev.Device) string { return s.name(d.Ifindex) + " " + d.String() }
-				ifx := func(d *netdev.Device) uint32 { return d.Ifindex }
-				if idx != 0 {
-					d, err := s.c.Device(cmd.Context(), idx)
-					if err != nil {
-						return err
+			return netdevListRun(cmd, env, args,
+				func(ctx context.Context, s *netdevSession, idx uint32) iter.Seq2[*netdev.Device, error] {
+					if idx != 0 {
+						return cli.One(s.c.Device(ctx, idx))
 					}
-					return netdevList(s, func(yield func(*netdev.Device, error) bool) { yield(d, nil) }, ifx, line)
-				}
-				return netdevList(s, s.c.DeviceIter(cmd.Context()), ifx, line)
-			})
+					return s.c.DeviceIter(ctx)
+				},
+				func(d *netdev.Device) uint32 { return d.Ifindex },
+				func(s *netdevSession, d *netdev.Device) string { return s.name(d.Ifindex) + " " + d.String() })
 		},
 	}
 }
@@ -213,17 +177,14 @@ queue (rx-0, tx-3), the NAPI instance servicing it when the driver says,
 and the dmabuf, io_uring or AF_XDP socket bound to it, if any.`,
 		Args: cli.Args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return netdevRun(cmd, env, func(s *netdevSession) error {
-				idx, err := s.dev(args)
-				if err != nil {
-					return err
-				}
-				return netdevList(s, s.c.QueueIter(cmd.Context(), idx),
-					func(q *netdev.Queue) uint32 { return q.Ifindex },
-					func(q *netdev.Queue) string {
-						return s.name(q.Ifindex) + " " + strings.TrimPrefix(q.String(), "ifindex "+strconv.FormatUint(uint64(q.Ifindex), 10)+" ")
-					})
-			})
+			return netdevListRun(cmd, env, args,
+				func(ctx context.Context, s *netdevSession, idx uint32) iter.Seq2[*netdev.Queue, error] {
+					return s.c.QueueIter(ctx, idx)
+				},
+				func(q *netdev.Queue) uint32 { return q.Ifindex },
+				func(s *netdevSession, q *netdev.Queue) string {
+					return s.name(q.Ifindex) + " " + strings.TrimPrefix(q.String(), netdevIfindexText(q.Ifindex)+" ")
+				})
 		},
 	}
 }
@@ -237,17 +198,14 @@ its thread when threaded, and its interrupt deferral settings
 (defer-hard-irqs, gro-flush-timeout, irq-suspend-timeout).`,
 		Args: cli.Args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return netdevRun(cmd, env, func(s *netdevSession) error {
-				idx, err := s.dev(args)
-				if err != nil {
-					return err
-				}
-				return netdevList(s, s.c.NAPIIter(cmd.Context(), idx),
-					func(n *netdev.NAPI) uint32 { return n.Ifindex },
-					func(n *netdev.NAPI) string {
-						return strings.Replace(n.String(), "ifindex "+strconv.FormatUint(uint64(n.Ifindex), 10), "dev "+s.name(n.Ifindex), 1)
-					})
-			})
+			return netdevListRun(cmd, env, args,
+				func(ctx context.Context, s *netdevSession, idx uint32) iter.Seq2[*netdev.NAPI, error] {
+					return s.c.NAPIIter(ctx, idx)
+				},
+				func(n *netdev.NAPI) uint32 { return n.Ifindex },
+				func(s *netdevSession, n *netdev.NAPI) string {
+					return strings.Replace(n.String(), netdevIfindexText(n.Ifindex), "dev "+s.name(n.Ifindex), 1)
+				})
 		},
 	}
 }
@@ -342,21 +300,18 @@ instance using it, the pages (and bytes) allocated and not yet returned,
 and when the driver let go of it, if it did.`,
 		Args: cli.Args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return netdevRun(cmd, env, func(s *netdevSession) error {
-				idx, err := s.dev(args)
-				if err != nil {
-					return err
-				}
-				return netdevList(s, s.c.PagePoolIter(cmd.Context(), idx),
-					func(p *netdev.PagePool) uint32 { return p.Ifindex },
-					func(p *netdev.PagePool) string {
-						line := p.String()
-						if p.Ifindex != 0 {
-							line = strings.Replace(line, "ifindex "+strconv.FormatUint(uint64(p.Ifindex), 10), "dev "+s.name(p.Ifindex), 1)
-						}
-						return line
-					})
-			})
+			return netdevListRun(cmd, env, args,
+				func(ctx context.Context, s *netdevSession, idx uint32) iter.Seq2[*netdev.PagePool, error] {
+					return s.c.PagePoolIter(ctx, idx)
+				},
+				func(p *netdev.PagePool) uint32 { return p.Ifindex },
+				func(s *netdevSession, p *netdev.PagePool) string {
+					line := p.String()
+					if p.Ifindex != 0 {
+						line = strings.Replace(line, netdevIfindexText(p.Ifindex), "dev "+s.name(p.Ifindex), 1)
+					}
+					return line
+				})
 		},
 	}
 }
@@ -372,17 +327,14 @@ GRO/GSO offload counts, drops, queue stops and wakes. Devices whose driver
 keeps none (veth, for one) are not listed.`,
 		Args: cli.Args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return netdevRun(cmd, env, func(s *netdevSession) error {
-				idx, err := s.dev(args)
-				if err != nil {
-					return err
-				}
-				return netdevList(s, s.c.QstatsIter(cmd.Context(), idx, perQueue),
-					func(q *netdev.Qstats) uint32 { return q.Ifindex },
-					func(q *netdev.Qstats) string {
-						return s.name(q.Ifindex) + strings.TrimPrefix(q.String(), "ifindex "+strconv.FormatUint(uint64(q.Ifindex), 10))
-					})
-			})
+			return netdevListRun(cmd, env, args,
+				func(ctx context.Context, s *netdevSession, idx uint32) iter.Seq2[*netdev.Qstats, error] {
+					return s.c.QstatsIter(ctx, idx, perQueue)
+				},
+				func(q *netdev.Qstats) uint32 { return q.Ifindex },
+				func(s *netdevSession, q *netdev.Qstats) string {
+					return s.name(q.Ifindex) + strings.TrimPrefix(q.String(), netdevIfindexText(q.Ifindex))
+				})
 		},
 	}
 	cmd.Flags().BoolVar(&perQueue, "queue", false, "one entry per queue instead of per device")
@@ -410,7 +362,7 @@ until interrupted, or until --count events were printed.`,
 			if count < 0 {
 				return cli.Usagef("--count must not be negative")
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := cli.Interruptible(cmd.Context())
 			defer stop()
 			cfg, err := env.Config(unix.NETLINK_GENERIC)
 			if err != nil {
@@ -421,32 +373,8 @@ until interrupted, or until --count events were printed.`,
 				return err
 			}
 			defer c.Close()
-			n := 0
-			for ev, err := range c.Monitor(ctx, group) {
-				switch {
-				case errors.Is(err, core.ErrOverrun):
-					env.Out.WriteString("[OVERRUN] the receive queue overflowed: events were lost\n")
-					continue
-				case err != nil && ctx.Err() != nil:
-					return nil
-				case err != nil:
-					return err
-				}
-				if env.JSON {
-					b, err := json.Marshal(ev)
-					if err != nil {
-						return err
-					}
-					env.Out.Write(append(b, '\n'))
-				} else {
-					env.Out.WriteString(ev.String() + "\n")
-				}
-				n++
-				if count > 0 && n >= count {
-					return nil
-				}
-			}
-			return nil
+			return cli.PrintEvents(ctx, env, c.Monitor(ctx, group), count,
+				func(ev *netdev.Event) error { return cli.PrintEvent(env, ev) })
 		},
 	}
 	cmd.Flags().IntVarP(&count, "count", "c", 0, "exit after `N` events (0: run until interrupted)")

@@ -33,30 +33,11 @@ The kernel filters the list (dev, master, groups, family); "id N" gets one
 nexthop. list prints one nexthop a line like "ip nexthop"; -j prints JSON
 with the field names of "ip -j nexthop".`,
 	}
-	var v4, v6 bool
-	list := &cobra.Command{
-		Use:     "list [dev NAME] [master NAME] [groups] [fdb] [id N]",
-		Aliases: []string{"show", "ls"},
-		Short:   "List nexthops",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fam, err := objFamily(v4, v6)
-			if err != nil {
-				return err
-			}
-			return runNexthopList(cmd.Context(), env, fam, args)
-		},
-	}
-	list.Flags().BoolVarP(&v4, "ipv4", "4", false, "IPv4 nexthops only")
-	list.Flags().BoolVarP(&v6, "ipv6", "6", false, "IPv6 nexthops only")
+	list := objListCommand(env, "list [dev NAME] [master NAME] [groups] [fdb] [id N]", "List nexthops",
+		"IPv4 nexthops only", "IPv6 nexthops only", nil, runNexthopList)
 	change := func(verb, short string) *cobra.Command {
-		return &cobra.Command{
-			Use:   verb + " id N [via ADDRESS] [dev NAME] [blackhole] [onlink] [fdb] [group ID[,WEIGHT]/...] [type resilient ...]",
-			Short: short,
-			Args:  cli.Args(cobra.MinimumNArgs(1)),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return runNexthopChange(cmd.Context(), env, verb, args)
-			},
-		}
+		return objChangeCommand(env, verb, "id N [via ADDRESS] [dev NAME] [blackhole] [onlink] [fdb] [group ID[,WEIGHT]/...] [type resilient ...]",
+			short, runNexthopChange)
 	}
 	cmd.AddCommand(list,
 		change("add", "Add a nexthop"),
@@ -73,18 +54,10 @@ func runNexthopList(ctx context.Context, env *cli.Env, fam route.Family, args []
 	f := &route.NexthopFilter{Family: fam}
 	var id uint32
 	a := &objArgs{args: args}
-	for {
-		kw, ok := a.next()
-		if !ok {
-			break
-		}
+	for kw := range a.keywords() {
 		switch kw {
 		case "dev", "master":
-			v, err := a.value(kw)
-			if err != nil {
-				return err
-			}
-			i, err := objLinkIndex(ctx, c, v)
+			i, err := objLink(ctx, c, a, kw)
 			if err != nil {
 				return err
 			}
@@ -107,47 +80,17 @@ func runNexthopList(ctx context.Context, env *cli.Env, fam route.Family, args []
 			return cli.Usagef("nexthop list: unknown argument %q", kw)
 		}
 	}
-	links, err := objLinkNames(ctx, c)
+	links, err := ifNamesDump(ctx, c)
 	if err != nil {
 		return err
 	}
-	var jl *cli.JSONList
-	if env.JSON {
-		jl = env.Out.JSONList()
-	}
-	print := func(nh *route.Nexthop) error {
-		if jl == nil {
-			env.Out.WriteString(nh.Format(links.name) + "\n")
-			return nil
-		}
-		b, err := objJSON(nh, links, objName{"dev", nh.Ifindex})
-		if err != nil {
-			return err
-		}
-		return jl.Add(b)
-	}
+	seq := c.NexthopIter(ctx, f)
 	if id != 0 {
-		nh, err := c.Nexthop(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := print(nh); err != nil {
-			return err
-		}
-	} else {
-		for nh, err := range c.NexthopIter(ctx, f) {
-			if err != nil {
-				return err
-			}
-			if err := print(nh); err != nil {
-				return err
-			}
-		}
+		seq = cli.One(c.Nexthop(ctx, id))
 	}
-	if jl != nil {
-		return jl.Close()
-	}
-	return nil
+	return cli.PrintList(env, seq,
+		func(b []byte, nh *route.Nexthop) []byte { return append(b, nh.Format(links.name)...) },
+		func(nh *route.Nexthop) (any, error) { return objJSON(nh, links, objName{"dev", nh.Ifindex}) })
 }
 
 func runNexthopChange(ctx context.Context, env *cli.Env, verb string, args []string) error {
@@ -203,11 +146,7 @@ func nexthopParse(ctx context.Context, c *route.Conn, args []string) (*route.Nex
 		}
 		return nh.Resilient
 	}
-	for {
-		kw, ok := a.next()
-		if !ok {
-			break
-		}
+	for kw := range a.keywords() {
 		var err error
 		var v string
 		var n uint64
@@ -222,9 +161,7 @@ func nexthopParse(ctx context.Context, c *route.Conn, args []string) (*route.Nex
 				}
 			}
 		case "dev":
-			if v, err = a.value(kw); err == nil {
-				nh.Ifindex, err = objLinkIndex(ctx, c, v)
-			}
+			nh.Ifindex, err = objLink(ctx, c, a, kw)
 		case "blackhole":
 			nh.Blackhole = true
 		case "onlink":

@@ -32,24 +32,8 @@ func newNSIDCommand(env *cli.Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var jl *cli.JSONList
-			if env.JSON {
-				jl = env.Out.JSONList()
-			}
-			for n, err := range c.NSIDIter(cmd.Context()) {
-				if err != nil {
-					return err
-				}
-				if jl == nil {
-					env.Out.WriteString(n.String() + "\n")
-				} else if err := jl.Add(n); err != nil {
-					return err
-				}
-			}
-			if jl != nil {
-				return jl.Close()
-			}
-			return nil
+			return cli.PrintList(env, c.NSIDIter(cmd.Context()),
+				func(b []byte, n *route.NSID) []byte { return append(b, n.String()...) }, nil)
 		},
 	}
 	get := &cobra.Command{
@@ -57,11 +41,7 @@ func newNSIDCommand(env *cli.Env) *cobra.Command {
 		Short: "Print the ID of a namespace (-1: none assigned)",
 		Args:  cli.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := objDial(env)
-			if err != nil {
-				return err
-			}
-			peer, err := core.NetNSFromNameOrPath(args[0])
+			c, peer, err := nsidOpen(env, args[0])
 			if err != nil {
 				return err
 			}
@@ -90,11 +70,7 @@ func newNSIDCommand(env *cli.Env) *cobra.Command {
 				}
 				id = int32(v)
 			}
-			c, err := objDial(env)
-			if err != nil {
-				return err
-			}
-			peer, err := core.NetNSFromNameOrPath(args[0])
+			c, peer, err := nsidOpen(env, args[0])
 			if err != nil {
 				return err
 			}
@@ -104,4 +80,18 @@ func newNSIDCommand(env *cli.Env) *cobra.Command {
 	}
 	cmd.AddCommand(list, get, set)
 	return cmd
+}
+
+// nsidOpen dials rtnetlink and opens the peer namespace named (a name
+// under /run/netns, or a path); the caller closes the namespace.
+func nsidOpen(env *cli.Env, name string) (*route.Conn, *core.NetNS, error) {
+	c, err := objDial(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	peer, err := core.NetNSFromNameOrPath(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, peer, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/signal"
 	"time"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
@@ -76,10 +75,10 @@ when it ends are dropped by the kernel.
 				return err
 			}
 			defer q.Close()
-			ctx, stop := signal.NotifyContext(c.Context(), logSignals()...)
+			ctx, stop := cli.Interruptible(c.Context())
 			defer stop()
 			d := nfqueue.Decision{Verdict: v, Mark: mark, SetMark: c.Flags().Changed("mark")}
-			return queueRun(ctx, env, q, &logIfNames{ns: cfg.NetNS}, d, count)
+			return queueRun(ctx, env, q, &logIfNames{env: env}, d, count)
 		},
 	}
 	f := cmd.Flags()
@@ -94,88 +93,33 @@ when it ends are dropped by the kernel.
 }
 
 func queueRun(ctx context.Context, env *cli.Env, q *nfqueue.Queue, names *logIfNames, d nfqueue.Decision, count int) error {
-	n := 0
 	vs := q.NewVerdicts()
-	for p, err := range q.Packets(ctx) {
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			fmt.Fprintln(env.Err, "nlkit queue:", err)
-			continue
-		}
+	return logStream(ctx, env, "queue", q.Packets(ctx), count, func(p *nfqueue.Packet) (bool, error) {
 		d.ID = p.ID
 		if err := vs.AddDecision(&d); err != nil {
-			return err
+			return false, err
 		}
 		r := queueRecord{Queue: p.Queue, ID: p.ID, Family: p.Family, Hook: p.Hook.String(), HWProto: p.HWProtocol,
-			InDev: names.name(p.InDev), OutDev: names.name(p.OutDev), Time: p.Timestamp, Len: len(p.Payload),
-			Summary: logPayloadSummary(p.Payload), Verdict: d.Verdict.String()}
+			InDev: names.name(p.InDev), OutDev: names.name(p.OutDev),
+			Mark: logOptional(p.HasMark, &p.Mark), UID: logOptional(p.HasUID, &p.UID), GID: logOptional(p.HasGID, &p.GID),
+			Time: p.Timestamp, Len: len(p.Payload), Summary: logPayloadSummary(p.Payload),
+			Verdict: d.Verdict.String(), SetMark: logOptional(d.SetMark, &d.Mark)}
 		if len(p.HWAddr) > 0 {
 			r.HWAddr = p.HWAddr.String()
 		}
-		if p.HasMark {
-			r.Mark = &p.Mark
-		}
-		if p.HasUID {
-			r.UID = &p.UID
-		}
-		if p.HasGID {
-			r.GID = &p.GID
-		}
-		if d.SetMark {
-			r.SetMark = &d.Mark
-		}
-		if env.JSON {
-			if err := logJSONLine(env.Out, r); err != nil {
-				return err
-			}
-		} else {
-			env.Out.Printf("%s\n", queueText(&r))
-		}
-		n++
-		if count > 0 && n >= count {
-			break
-		}
-		if p.Remaining == 0 {
-			if err := vs.Flush(); err != nil {
-				return err
-			}
-			if err := env.Out.Flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := vs.Flush(); err != nil {
-		return err
-	}
-	return env.Out.Flush()
+		return p.Remaining == 0, logEmit(env, r, func() string { return queueText(&r) })
+	}, vs.Flush)
 }
 
 func queueText(r *queueRecord) string {
-	s := fmt.Sprintf("queue=%d id=%d hook=%s hwproto=0x%04x", r.Queue, r.ID, r.Hook, r.HWProto)
-	if r.InDev != "" {
-		s += " IN=" + r.InDev
-	}
-	if r.OutDev != "" {
-		s += " OUT=" + r.OutDev
-	}
-	if r.HWAddr != "" {
-		s += " MAC=" + r.HWAddr
-	}
-	if r.Mark != nil {
-		s += fmt.Sprintf(" MARK=0x%x", *r.Mark)
-	}
-	if r.UID != nil {
-		s += fmt.Sprintf(" UID=%d", *r.UID)
-	}
-	s += fmt.Sprintf(" LEN=%d", r.Len)
-	if r.Summary != "" {
-		s += " " + r.Summary
-	}
-	s += " verdict=" + r.Verdict
-	if r.SetMark != nil {
-		s += fmt.Sprintf(" set-mark=0x%x", *r.SetMark)
-	}
-	return s
+	l := logLine{b: fmt.Appendf(nil, "queue=%d id=%d hook=%s hwproto=0x%04x", r.Queue, r.ID, r.Hook, r.HWProto)}
+	l.str("IN=", r.InDev)
+	l.str("OUT=", r.OutDev)
+	l.str("MAC=", r.HWAddr)
+	l.num("MARK=", r.Mark, 16)
+	l.num("UID=", r.UID, 10)
+	l.payload(r.Len, r.Summary)
+	l.b = append(l.b, " verdict="+r.Verdict...)
+	l.num("set-mark=", r.SetMark, 16)
+	return string(l.b)
 }

@@ -111,15 +111,15 @@ does; -j prints a JSON array with the field names of "ip -j route".`,
 
 // routeDial opens a route socket and dumps the namespace's links.
 func routeDial(ctx context.Context, env *cli.Env) (*route.Conn, *routeLinks, error) {
-	cc, err := env.Dial(unix.NETLINK_ROUTE)
+	c, err := objDial(env)
 	if err != nil {
 		return nil, nil, err
 	}
-	links, err := routeDumpLinks(ctx, cc)
+	names, err := ifNamesDump(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
-	return route.NewConn(cc), links, nil
+	return c, &routeLinks{names: names}, nil
 }
 
 // runRouteSelect lists or flushes the routes the arguments select.

@@ -1,58 +1,27 @@
 package main
 
 import (
-	"context"
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 
 	"github.com/nlkit/nlkit/cmd/internal/cli"
-	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/route"
 	"golang.org/x/sys/unix"
 )
 
-// routeLinks maps interface indexes to names and back, from one
-// RTM_GETLINK dump made with the core alone (in the --netns namespace).
-type routeLinks struct {
-	names map[uint32]string
-	index map[string]uint32
-}
-
-// routeDumpLinks dumps the links of c's namespace.
-func routeDumpLinks(ctx context.Context, c *core.Conn) (*routeLinks, error) {
-	l := &routeLinks{names: map[uint32]string{}, index: map[string]uint32{}}
-	req := core.Message{Header: core.Header{Type: unix.RTM_GETLINK}, Data: make([]byte, unix.SizeofIfInfomsg)}
-	for m, err := range c.Dump(ctx, req) {
-		if err != nil {
-			return nil, core.WithOp(err, "link list")
-		}
-		if m.Header.Type != unix.RTM_NEWLINK || len(m.Data) < unix.SizeofIfInfomsg {
-			continue
-		}
-		idx := binary.NativeEndian.Uint32(m.Data[4:])
-		s := core.ScanAttrs(m.Data[unix.SizeofIfInfomsg:])
-		for s.Next() {
-			if s.Type() == unix.IFLA_IFNAME {
-				name := s.String()
-				l.names[idx] = name
-				l.index[name] = idx
-				break
-			}
-		}
-	}
-	return l, nil
-}
+// routeLinks names the links of the --netns namespace for the route
+// verbs, which take and print ifindexes unsigned.
+type routeLinks struct{ names ifNames }
 
 // name is the resolver Route.AppendText and AppendJSON take.
-func (l *routeLinks) name(i uint32) string { return l.names[i] }
+func (l *routeLinks) name(i uint32) string { return l.names.uname(i) }
 
 // lookup resolves a device name (or "ifN", a bare index) as ip does.
 func (l *routeLinks) lookup(name string) (uint32, error) {
-	if i, ok := l.index[name]; ok {
-		return i, nil
+	if i, ok := l.names.index(name); ok {
+		return uint32(i), nil
 	}
 	if n, ok := strings.CutPrefix(name, "if"); ok {
 		if v, err := strconv.ParseUint(n, 10, 32); err == nil {

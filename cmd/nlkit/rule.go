@@ -36,22 +36,10 @@ or -6 (IPv4 by default).
 list prints one rule a line like "ip rule"; -j prints JSON with the field
 names of "ip -j rule".`,
 	}
-	var v4, v6 bool
-	list := &cobra.Command{
-		Use:     "list",
-		Aliases: []string{"show", "ls"},
-		Short:   "List rules",
-		Args:    cli.Args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fam, err := objFamily(v4, v6)
-			if err != nil {
-				return err
-			}
-			return runRuleList(cmd.Context(), env, fam)
-		},
-	}
-	list.Flags().BoolVarP(&v4, "ipv4", "4", false, "IPv4 rules only")
-	list.Flags().BoolVarP(&v6, "ipv6", "6", false, "IPv6 rules only")
+	list := objListCommand(env, "list", "List rules", "IPv4 rules only", "IPv6 rules only", cli.Args(cobra.NoArgs),
+		func(ctx context.Context, env *cli.Env, fam route.Family, _ []string) error {
+			return runRuleList(ctx, env, fam)
+		})
 	cmd.AddCommand(list)
 	for _, verb := range []string{"add", "del"} {
 		var c6 bool
@@ -90,26 +78,8 @@ func runRuleList(ctx context.Context, env *cli.Env, fam route.Family) error {
 	if err != nil {
 		return err
 	}
-	var jl *cli.JSONList
-	if env.JSON {
-		jl = env.Out.JSONList()
-	}
-	for r, err := range c.RuleIter(ctx, fam) {
-		if err != nil {
-			return err
-		}
-		if jl == nil {
-			env.Out.WriteString(r.String() + "\n")
-			continue
-		}
-		if err := jl.Add(r); err != nil {
-			return err
-		}
-	}
-	if jl != nil {
-		return jl.Close()
-	}
-	return nil
+	return cli.PrintList(env, c.RuleIter(ctx, fam),
+		func(b []byte, r *route.Rule) []byte { return append(b, r.String()...) }, nil)
 }
 
 // rulePrefix reads "all", an address or a prefix.
@@ -135,11 +105,7 @@ func ruleParsePrefix(s string) (netip.Prefix, error) {
 func ruleParse(args []string) (*route.Rule, error) {
 	r := &route.Rule{}
 	a := &objArgs{args: args}
-	for {
-		kw, ok := a.next()
-		if !ok {
-			break
-		}
+	for kw := range a.keywords() {
 		var err error
 		var v string
 		switch kw {

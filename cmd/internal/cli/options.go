@@ -5,7 +5,10 @@
 // A verb is a func(*cli.Env) *cobra.Command. Its RunE uses env.Dial to
 // open sockets (in --netns, traced under --debug), env.Out to print, and
 // env.JSON (or env.JSONList for long listings) under -j; it returns its
-// error, which Run prints on stderr with exit code 1.
+// error, which Run prints on stderr with exit code 1. PrintList prints a
+// listing (a line an object, or a JSON array), PrintEvents a stream of
+// events (a line or a JSON object each, flushed as they come), and
+// Interruptible gives a streaming verb the context Ctrl-C ends.
 package cli
 
 import "github.com/spf13/pflag"
