@@ -1,9 +1,6 @@
 package nflog
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/nlkit/nlkit/netfilter/internal/nfpkt"
 
 // Message numbers of the log subsystem (enum nfulnl_msg_types).
 const (
@@ -46,10 +43,7 @@ const (
 	cmdUnbind      = 2 // NFULNL_CFG_CMD_UNBIND
 	cmdPFBind      = 3 // NFULNL_CFG_CMD_PF_BIND
 	cmdPFUnbind    = 4 // NFULNL_CFG_CMD_PF_UNBIND
-	attrTypeMask   = 0x3fff
-	packetHdrLen   = 4  // struct nfulnl_msg_packet_hdr
-	hwAddrHdrLen   = 12 // struct nfulnl_msg_packet_hw
-	timestampLen   = 16 // struct nfulnl_msg_packet_timestamp
+	packetHdrLen   = 4 // struct nfulnl_msg_packet_hdr
 	maxBufSize     = 131072
 	ctaMark        = 8 // CTA_MARK
 )
@@ -65,15 +59,10 @@ const (
 	CopyPacket CopyMode = 2 // metadata and payload up to the copy range (NFULNL_COPY_PACKET)
 )
 
-func (m CopyMode) String() string {
-	switch m {
-	case CopyMeta:
-		return "meta"
-	case CopyPacket:
-		return "packet"
-	}
-	return fmt.Sprintf("copy(%d)", uint8(m))
-}
+var copyModeNames = [...]string{CopyMeta: "meta", CopyPacket: "packet"}
+
+// String names the copy mode.
+func (m CopyMode) String() string { return nfpkt.EnumName(uint64(m), copyModeNames[:], "copy") }
 
 // Flags are the group's NFULNL_CFG_F_* flags.
 type Flags uint16
@@ -90,21 +79,8 @@ const (
 
 var flagNames = [...]string{"seq", "seq-global", "conntrack"}
 
-func (f Flags) String() string {
-	if f == 0 {
-		return "none"
-	}
-	var parts []string
-	for i, n := range flagNames {
-		if f&(1<<i) != 0 {
-			parts = append(parts, n)
-		}
-	}
-	if rest := f &^ (1<<len(flagNames) - 1); rest != 0 {
-		parts = append(parts, fmt.Sprintf("0x%x", uint16(rest)))
-	}
-	return strings.Join(parts, ",")
-}
+// String names the flags set, comma-separated ("none" for none).
+func (f Flags) String() string { return nfpkt.FlagNames(uint64(f), flagNames[:]) }
 
 // Hook is the netfilter hook the packet was logged at.
 type Hook uint8
@@ -119,11 +95,5 @@ const (
 	HookIngress     Hook = 5
 )
 
-var hookNames = [...]string{"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING", "INGRESS"}
-
-func (h Hook) String() string {
-	if int(h) < len(hookNames) {
-		return hookNames[h]
-	}
-	return fmt.Sprintf("hook(%d)", uint8(h))
-}
+// String names the hook as iptables does (INPUT...).
+func (h Hook) String() string { return nfpkt.HookName(uint8(h)) }

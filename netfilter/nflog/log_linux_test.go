@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/core/nstest"
+	"github.com/nlkit/nlkit/netfilter/internal/nftest"
 	"github.com/nlkit/nlkit/netfilter/nflog"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -50,21 +48,21 @@ func collect(t *testing.T, l *nflog.Log, n int, wait time.Duration) []*nflog.Pac
 
 func TestLogPacket(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	nstest.Cmd(t, e.b, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", "5000",
+	e := nftest.NewTwoNS(t)
+	nstest.Cmd(t, e.B, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", "5000",
 		"-j", "NFLOG", "--nflog-group", "3", "--nflog-prefix", "nlkit-in")
-	l, err := nflog.Open(3, &nflog.Config{NetNS: e.b, QThresh: 1, Flags: nflog.Seq | nflog.SeqGlobal})
+	l, err := nflog.Open(3, &nflog.Config{NetNS: e.B, QThresh: 1, Flags: nflog.Seq | nflog.SeqGlobal})
 	require.NoError(t, err)
 	defer l.Close()
-	e.listen(t, 5000)
-	tx := e.sender(t, 5000)
+	e.Listen(t, 5000)
+	tx := e.Sender(t, 5000)
 	for i := range 3 {
 		_, err := tx.Write(fmt.Appendf(nil, "log-%d", i))
 		require.NoError(t, err)
 	}
 	ps := collect(t, l, 3, 5*time.Second)
 	require.Len(t, ps, 3)
-	vb := ifindex(t, e.b, "vb")
+	vb := ifindex(t, e.B, "vb")
 	for i, p := range ps {
 		require.Equal(t, "nlkit-in", p.Prefix)
 		require.Equal(t, uint16(3), p.Group)
@@ -85,13 +83,13 @@ func TestLogPacket(t *testing.T) {
 
 func TestLogOutput(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	nstest.Cmd(t, e.a, "iptables-legacy", "-A", "OUTPUT", "-p", "udp", "--dport", "5001",
+	e := nftest.NewTwoNS(t)
+	nstest.Cmd(t, e.A, "iptables-legacy", "-A", "OUTPUT", "-p", "udp", "--dport", "5001",
 		"-j", "NFLOG", "--nflog-group", "0", "--nflog-prefix", "nlkit-out")
-	l, err := nflog.Open(0, &nflog.Config{NetNS: e.a, QThresh: 1, CopyMode: nflog.CopyMeta})
+	l, err := nflog.Open(0, &nflog.Config{NetNS: e.A, QThresh: 1, CopyMode: nflog.CopyMeta})
 	require.NoError(t, err)
 	defer l.Close()
-	tx := e.sender(t, 5001)
+	tx := e.Sender(t, 5001)
 	_, err = tx.Write([]byte("out"))
 	require.NoError(t, err)
 	ps := collect(t, l, 1, 5*time.Second)
@@ -99,7 +97,7 @@ func TestLogOutput(t *testing.T) {
 	p := ps[0]
 	require.Equal(t, "nlkit-out", p.Prefix)
 	require.Equal(t, nflog.HookOutput, p.Hook)
-	require.Equal(t, ifindex(t, e.a, "va"), p.OutDev)
+	require.Equal(t, ifindex(t, e.A, "va"), p.OutDev)
 	require.Empty(t, p.Payload, "meta copy")
 	require.True(t, p.HasUID)
 	require.True(t, p.HasGID)
@@ -112,13 +110,13 @@ func TestLogOutput(t *testing.T) {
 // of 3 they come at once.
 func TestLogQThreshTimeout(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	nstest.Cmd(t, e.b, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", "5002", "-j", "NFLOG", "--nflog-group", "4")
-	nstest.Cmd(t, e.b, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", "5003", "-j", "NFLOG", "--nflog-group", "5")
-	slow, err := nflog.Open(4, &nflog.Config{NetNS: e.b, QThresh: 10, Timeout: 300 * time.Millisecond, BufferSize: 65536})
+	e := nftest.NewTwoNS(t)
+	nstest.Cmd(t, e.B, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", "5002", "-j", "NFLOG", "--nflog-group", "4")
+	nstest.Cmd(t, e.B, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", "5003", "-j", "NFLOG", "--nflog-group", "5")
+	slow, err := nflog.Open(4, &nflog.Config{NetNS: e.B, QThresh: 10, Timeout: 300 * time.Millisecond, BufferSize: 65536})
 	require.NoError(t, err)
 	defer slow.Close()
-	fast, err := nflog.Open(5, &nflog.Config{NetNS: e.b, QThresh: 3, Timeout: 10 * time.Second, BufferSize: 65536})
+	fast, err := nflog.Open(5, &nflog.Config{NetNS: e.B, QThresh: 3, Timeout: 10 * time.Second, BufferSize: 65536})
 	require.NoError(t, err)
 	defer fast.Close()
 	for _, c := range []struct {
@@ -126,8 +124,8 @@ func TestLogQThreshTimeout(t *testing.T) {
 		port           int
 		atLeast, under time.Duration
 	}{{slow, 5002, 200 * time.Millisecond, 3 * time.Second}, {fast, 5003, 0, 2 * time.Second}} {
-		e.listen(t, c.port)
-		tx := e.sender(t, c.port)
+		e.Listen(t, c.port)
+		tx := e.Sender(t, c.port)
 		start := time.Now()
 		for range 3 {
 			_, err := tx.Write([]byte("q"))
@@ -152,13 +150,13 @@ func TestLogQThreshTimeout(t *testing.T) {
 
 func TestLogOverrun(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	nstest.Cmd(t, e.b, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", "5004", "-j", "NFLOG", "--nflog-group", "6")
-	l, err := nflog.Open(6, &nflog.Config{NetNS: e.b, QThresh: 1, ReadBuffer: 4096, Flags: nflog.Seq})
+	e := nftest.NewTwoNS(t)
+	nstest.Cmd(t, e.B, "iptables-legacy", "-A", "INPUT", "-p", "udp", "--dport", "5004", "-j", "NFLOG", "--nflog-group", "6")
+	l, err := nflog.Open(6, &nflog.Config{NetNS: e.B, QThresh: 1, ReadBuffer: 4096, Flags: nflog.Seq})
 	require.NoError(t, err)
 	defer l.Close()
-	e.listen(t, 5004)
-	tx := e.sender(t, 5004)
+	e.Listen(t, 5004)
+	tx := e.Sender(t, 5004)
 	for range 200 {
 		_, err := tx.Write(make([]byte, 200))
 		require.NoError(t, err)
@@ -240,20 +238,6 @@ func TestLogNonRoot(t *testing.T) {
 		fmt.Printf("RESULT eperm=%v busy=%v: %v\n", errors.Is(err, unix.EPERM), errors.Is(err, nflog.ErrBusy), err)
 		return
 	}
-	nstest.Require(t)
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	dir := t.TempDir()
-	require.NoError(t, os.Chmod(dir, 0o755))
-	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
-	bin := filepath.Join(dir, "nflog.test")
-	data, err := os.ReadFile(exe)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(bin, data, 0o755))
-	cmd := exec.Command(bin, "-test.run", "^TestLogNonRoot$", "-test.v")
-	cmd.Env = append(os.Environ(), "NFLOG_NONROOT_CHILD=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(out))
-	require.Contains(t, string(out), "RESULT eperm=true busy=false", string(out))
+	out := nftest.RunAsNobody(t, "NFLOG_NONROOT_CHILD=1")
+	require.Contains(t, out, "RESULT eperm=true busy=false", out)
 }

@@ -2,11 +2,11 @@ package nflog
 
 import (
 	"encoding/binary"
-	"os"
 	"testing"
 
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/netfilter"
+	"github.com/nlkit/nlkit/netfilter/internal/nftest"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -15,10 +15,7 @@ import (
 // captured from this kernel: UDP "log-2" logged at INPUT in group 3 with
 // prefix "nlkit-in" and both sequence numbers.
 func TestUnmarshalCaptured(t *testing.T) {
-	data, err := os.ReadFile("testdata/packet-udp.bin")
-	require.NoError(t, err)
-	var p Packet
-	require.NoError(t, p.Unmarshal(data))
+	p, data := nftest.DecodeCaptured[Packet](t)
 	require.Equal(t, uint8(unix.AF_INET), p.Family)
 	require.Equal(t, uint16(3), p.Group)
 	require.Equal(t, uint16(unix.ETH_P_IP), p.HWProtocol)
@@ -102,26 +99,6 @@ func TestUnmarshalErrors(t *testing.T) {
 }
 
 // The prefix string is made once and reused while it repeats.
-func TestUnmarshalAllocs(t *testing.T) {
-	data := encodedPacket()
-	var p Packet
-	require.NoError(t, p.Unmarshal(data))
-	allocs := testing.AllocsPerRun(100, func() { _ = p.Unmarshal(data) })
-	require.Zero(t, allocs)
-}
+func TestUnmarshalAllocs(t *testing.T) { nftest.RequireNoAllocs[Packet](t, encodedPacket()) }
 
-func FuzzPacketUnmarshal(f *testing.F) {
-	if data, err := os.ReadFile("testdata/packet-udp.bin"); err == nil {
-		f.Add(data)
-	}
-	f.Add(encodedPacket())
-	f.Add([]byte{2, 0, 0, 1, 4, 0, 1, 0})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var p Packet
-		if p.Unmarshal(data) == nil {
-			_ = p.String()
-			p.ConnMark()
-			p.Clone()
-		}
-	})
-}
+func FuzzPacketUnmarshal(f *testing.F) { nftest.FuzzUnmarshal[Packet](f, encodedPacket()) }

@@ -1,9 +1,6 @@
 package nfqueue
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/nlkit/nlkit/netfilter/internal/nfpkt"
 
 // Message numbers of the queue subsystem (enum nfqnl_msg_types).
 const (
@@ -51,11 +48,7 @@ const (
 	ctaLabels       = 22 // CTA_LABELS
 	ctaLabelsMask   = 23 // CTA_LABELS_MASK
 	attrNested      = 0x8000
-	attrTypeMask    = 0x3fff
-	packetHdrLen    = 7  // struct nfqnl_msg_packet_hdr (packed)
-	hwAddrHdrLen    = 12 // struct nfqnl_msg_packet_hw
-	timestampLen    = 16 // struct nfqnl_msg_packet_timestamp
-	defaultCopyMax  = 0xffff
+	packetHdrLen    = 7     // struct nfqnl_msg_packet_hdr (packed)
 	maxQueueBacklog = 65536 // this kernel refuses a longer queue
 )
 
@@ -70,17 +63,10 @@ const (
 	CopyPacket CopyMode = 2 // NFQNL_COPY_PACKET: metadata and payload, up to the copy range
 )
 
-func (m CopyMode) String() string {
-	switch m {
-	case CopyNone:
-		return "none"
-	case CopyMeta:
-		return "meta"
-	case CopyPacket:
-		return "packet"
-	}
-	return fmt.Sprintf("copy(%d)", uint8(m))
-}
+var copyModeNames = [...]string{CopyNone: "none", CopyMeta: "meta", CopyPacket: "packet"}
+
+// String names the copy mode.
+func (m CopyMode) String() string { return nfpkt.EnumName(uint64(m), copyModeNames[:], "copy") }
 
 // Flags are the queue's NFQA_CFG_F_* flags.
 type Flags uint32
@@ -103,21 +89,8 @@ const (
 
 var flagNames = [...]string{"fail-open", "conntrack", "gso", "uid-gid", "secctx"}
 
-func (f Flags) String() string {
-	if f == 0 {
-		return "none"
-	}
-	var parts []string
-	for i, n := range flagNames {
-		if f&(1<<i) != 0 {
-			parts = append(parts, n)
-		}
-	}
-	if rest := f &^ (1<<len(flagNames) - 1); rest != 0 {
-		parts = append(parts, fmt.Sprintf("0x%x", uint32(rest)))
-	}
-	return strings.Join(parts, ",")
-}
+// String names the flags set, comma-separated ("none" for none).
+func (f Flags) String() string { return nfpkt.FlagNames(uint64(f), flagNames[:]) }
 
 // SKB info bits (NFQA_SKB_*), in Packet.SKBInfo.
 const (
@@ -139,11 +112,5 @@ const (
 	HookIngress     Hook = 5
 )
 
-var hookNames = [...]string{"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING", "INGRESS"}
-
-func (h Hook) String() string {
-	if int(h) < len(hookNames) {
-		return hookNames[h]
-	}
-	return fmt.Sprintf("hook(%d)", uint8(h))
-}
+// String names the hook as iptables does (INPUT...).
+func (h Hook) String() string { return nfpkt.HookName(uint8(h)) }

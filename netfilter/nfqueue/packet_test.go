@@ -2,11 +2,11 @@ package nfqueue
 
 import (
 	"encoding/binary"
-	"os"
 	"testing"
 
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/netfilter"
+	"github.com/nlkit/nlkit/netfilter/internal/nftest"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -15,10 +15,7 @@ import (
 // captured from this kernel: a UDP packet "hello nfqueue" queued at INPUT
 // on queue 1, copy range 64.
 func TestUnmarshalCaptured(t *testing.T) {
-	data, err := os.ReadFile("testdata/packet-udp.bin")
-	require.NoError(t, err)
-	var p Packet
-	require.NoError(t, p.Unmarshal(data))
+	p, data := nftest.DecodeCaptured[Packet](t)
 	require.Equal(t, uint8(unix.AF_INET), p.Family)
 	require.Equal(t, uint16(1), p.Queue)
 	require.Equal(t, uint32(1), p.ID)
@@ -103,12 +100,7 @@ func TestUnmarshalErrors(t *testing.T) {
 	require.ErrorContains(t, p.Unmarshal([]byte{2, 0, 0, 1, 5, 0, 3, 0, 1, 0, 0, 0}), "NFQA_MARK")
 }
 
-func TestUnmarshalAllocs(t *testing.T) {
-	data := encodedPacket()
-	var p Packet
-	allocs := testing.AllocsPerRun(100, func() { _ = p.Unmarshal(data) })
-	require.Zero(t, allocs)
-}
+func TestUnmarshalAllocs(t *testing.T) { nftest.RequireNoAllocs[Packet](t, encodedPacket()) }
 
 func TestAppendVerdict(t *testing.T) {
 	d := Decision{ID: 5, Verdict: QueueTo(3), SetMark: true, Mark: 9, SetConnMark: true, ConnMark: 0x2a,
@@ -143,18 +135,4 @@ func TestAppendVerdict(t *testing.T) {
 	require.ErrorContains(t, err, "batch verdict")
 }
 
-func FuzzPacketUnmarshal(f *testing.F) {
-	if data, err := os.ReadFile("testdata/packet-udp.bin"); err == nil {
-		f.Add(data)
-	}
-	f.Add(encodedPacket())
-	f.Add([]byte{2, 0, 0, 1, 4, 0, 1, 0})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var p Packet
-		if p.Unmarshal(data) == nil {
-			_ = p.String()
-			p.ConnMark()
-			p.Clone()
-		}
-	})
-}
+func FuzzPacketUnmarshal(f *testing.F) { nftest.FuzzUnmarshal[Packet](f, encodedPacket()) }

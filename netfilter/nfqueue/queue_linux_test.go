@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/core/nstest"
+	"github.com/nlkit/nlkit/netfilter/internal/nftest"
 	"github.com/nlkit/nlkit/netfilter/nfqueue"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -43,15 +42,23 @@ func queueRule(t *testing.T, ns *core.NetNS, port, num int) {
 		"-m", "mark", "!", "--mark", "0", "-j", "CONNMARK", "--save-mark")
 }
 
+// queueUDP makes two namespaces, queues UDP to port in B to queue num
+// (queueRule) and opens the queue with cfg; it returns the namespaces,
+// the queue, a listener on B and a sender in A.
+func queueUDP(t *testing.T, port, num int, cfg nfqueue.Config) (*nftest.TwoNS, *nfqueue.Queue, *net.UDPConn, *net.UDPConn) {
+	t.Helper()
+	e := nftest.NewTwoNS(t)
+	queueRule(t, e.B, port, num)
+	cfg.NetNS = e.B
+	q, err := nfqueue.Open(uint16(num), &cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { q.Close() })
+	return e, q, e.Listen(t, port), e.Sender(t, port)
+}
+
 func TestQueueVerdicts(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	queueRule(t, e.b, 4000, 1)
-	q, err := nfqueue.Open(1, &nfqueue.Config{NetNS: e.b, CopyRange: 512, Flags: nfqueue.UIDGID})
-	require.NoError(t, err)
-	defer q.Close()
-	rx := e.listen(t, 4000)
-	tx := e.sender(t, 4000)
+	e, q, rx, tx := queueUDP(t, 4000, 1, nfqueue.Config{CopyRange: 512, Flags: nfqueue.UIDGID})
 
 	type seen struct {
 		id      uint32
@@ -107,9 +114,9 @@ func TestQueueVerdicts(t *testing.T) {
 			t.Fatalf("packet %q was not queued", m)
 		}
 	}
-	arrived := recvAll(rx, 500*time.Millisecond)
+	arrived := nftest.RecvAll(rx, 500*time.Millisecond)
 	require.Equal(t, []string{"accept-1", "MODIFY-3", "mark-4", "accept-5"}, arrived)
-	out := nstest.Cmd(t, e.b, "conntrack", "-L", "-p", "udp", "--dport", "4000")
+	out := nstest.Cmd(t, e.B, "conntrack", "-L", "-p", "udp", "--dport", "4000")
 	require.Contains(t, out, "mark=42", out)
 	cancel()
 	for err := range errs {
@@ -120,13 +127,7 @@ func TestQueueVerdicts(t *testing.T) {
 
 func TestQueueBatchVerdicts(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	queueRule(t, e.b, 4001, 2)
-	q, err := nfqueue.Open(2, &nfqueue.Config{NetNS: e.b, CopyMode: nfqueue.CopyMeta})
-	require.NoError(t, err)
-	defer q.Close()
-	rx := e.listen(t, 4001)
-	tx := e.sender(t, 4001)
+	_, q, rx, tx := queueUDP(t, 4001, 2, nfqueue.Config{CopyMode: nfqueue.CopyMeta})
 	const n = 20
 	for i := range n {
 		_, err := tx.Write(fmt.Appendf(nil, "p%d", i))
@@ -149,41 +150,29 @@ func TestQueueBatchVerdicts(t *testing.T) {
 	v.AddBatch(last, nfqueue.Accept, 0, false)
 	require.Equal(t, 1, v.Len())
 	require.NoError(t, v.Flush())
-	require.Len(t, recvAll(rx, 500*time.Millisecond), n)
+	require.Len(t, nftest.RecvAll(rx, 500*time.Millisecond), n)
 }
 
 func TestQueueFailOpen(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	queueRule(t, e.b, 4002, 3)
-	q, err := nfqueue.Open(3, &nfqueue.Config{NetNS: e.b, MaxLen: 1, Flags: nfqueue.FailOpen})
-	require.NoError(t, err)
-	defer q.Close()
-	rx := e.listen(t, 4002)
-	tx := e.sender(t, 4002)
+	_, _, rx, tx := queueUDP(t, 4002, 3, nfqueue.Config{MaxLen: 1, Flags: nfqueue.FailOpen})
 	// Nobody reads: the first packet waits in the queue, the rest find
 	// it full and pass.
 	for i := range 10 {
 		_, err := tx.Write(fmt.Appendf(nil, "p%d", i))
 		require.NoError(t, err)
 	}
-	got := recvAll(rx, 500*time.Millisecond)
+	got := nftest.RecvAll(rx, 500*time.Millisecond)
 	require.Len(t, got, 9)
 	require.NotContains(t, got, "p0")
 }
 
 func TestQueueToAnother(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	queueRule(t, e.b, 4003, 4)
-	q4, err := nfqueue.Open(4, &nfqueue.Config{NetNS: e.b})
-	require.NoError(t, err)
-	defer q4.Close()
-	q5, err := nfqueue.Open(5, &nfqueue.Config{NetNS: e.b})
+	e, q4, rx, tx := queueUDP(t, 4003, 4, nfqueue.Config{})
+	q5, err := nfqueue.Open(5, &nfqueue.Config{NetNS: e.B})
 	require.NoError(t, err)
 	defer q5.Close()
-	rx := e.listen(t, 4003)
-	tx := e.sender(t, 4003)
 	_, err = tx.Write([]byte("hop"))
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -201,7 +190,7 @@ func TestQueueToAnother(t *testing.T) {
 		require.NoError(t, q5.SetVerdict(p.ID, nfqueue.Accept))
 		break
 	}
-	require.Equal(t, []string{"hop"}, recvAll(rx, 500*time.Millisecond))
+	require.Equal(t, []string{"hop"}, nftest.RecvAll(rx, 500*time.Millisecond))
 }
 
 func TestQueueBusy(t *testing.T) {
@@ -308,22 +297,8 @@ func TestQueueNonRoot(t *testing.T) {
 		fmt.Printf("RESULT eperm=%v busy=%v: %v\n", errors.Is(err, unix.EPERM), errors.Is(err, nfqueue.ErrBusy), err)
 		return
 	}
-	nstest.Require(t)
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	dir := t.TempDir()
-	require.NoError(t, os.Chmod(dir, 0o755))
-	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
-	bin := filepath.Join(dir, "nfqueue.test")
-	data, err := os.ReadFile(exe)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(bin, data, 0o755))
-	cmd := exec.Command(bin, "-test.run", "^TestQueueNonRoot$", "-test.v")
-	cmd.Env = append(os.Environ(), "NFQUEUE_NONROOT_CHILD=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(out))
-	require.Contains(t, string(out), "RESULT eperm=true busy=false", string(out))
+	out := nftest.RunAsNobody(t, "NFQUEUE_NONROOT_CHILD=1")
+	require.Contains(t, out, "RESULT eperm=true busy=false", out)
 }
 
 // TestQueueConntrackFlag: where the kernel has the conntrack glue, the
@@ -344,14 +319,14 @@ func TestQueueConntrackFlag(t *testing.T) {
 // the mark keeps the packet from being queued twice.
 func TestQueueRepeat(t *testing.T) {
 	t.Parallel()
-	e := newTwoNS(t)
-	nstest.Cmd(t, e.b, "iptables-legacy", "-t", "mangle", "-A", "INPUT", "-p", "udp", "--dport", "4004",
+	e := nftest.NewTwoNS(t)
+	nstest.Cmd(t, e.B, "iptables-legacy", "-t", "mangle", "-A", "INPUT", "-p", "udp", "--dport", "4004",
 		"-m", "mark", "--mark", "0", "-j", "NFQUEUE", "--queue-num", "7")
-	q, err := nfqueue.Open(7, &nfqueue.Config{NetNS: e.b})
+	q, err := nfqueue.Open(7, &nfqueue.Config{NetNS: e.B})
 	require.NoError(t, err)
 	defer q.Close()
-	rx := e.listen(t, 4004)
-	tx := e.sender(t, 4004)
+	rx := e.Listen(t, 4004)
+	tx := e.Sender(t, 4004)
 	_, err = tx.Write([]byte("again"))
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -370,7 +345,7 @@ func TestQueueRepeat(t *testing.T) {
 		defer cancel2.Stop()
 	}
 	require.Equal(t, 1, seen)
-	require.Equal(t, []string{"again"}, recvAll(rx, 500*time.Millisecond))
+	require.Equal(t, []string{"again"}, nftest.RecvAll(rx, 500*time.Millisecond))
 }
 
 // TestQueueVerdictAllocs: sending verdicts allocates nothing.

@@ -1,6 +1,8 @@
 // Package nfsock is the socket nfqueue and nflog share: one reader
 // draining datagrams with recvmmsg on Go's poller, and writers sending
 // with sendto on the raw descriptor without waiting for the reader.
+// Binding adds what both do with it: bind a group or queue with config
+// messages, stream its packets, unbind it.
 package nfsock
 
 import (
@@ -53,10 +55,10 @@ type mmsghdr struct {
 	len uint32
 }
 
-// Open makes a socket in ns (nil: the caller's), with slots datagram
+// OpenSocket makes a socket in ns (nil: the caller's), with slots datagram
 // buffers of slot bytes each and, when rcvbuf > 0, that socket receive
 // buffer (SO_RCVBUFFORCE, else SO_RCVBUF).
-func Open(ns *core.NetNS, slots, slot, rcvbuf int) (*Socket, error) {
+func OpenSocket(ns *core.NetNS, slots, slot, rcvbuf int) (*Socket, error) {
 	var fd int
 	err := ns.Do(func() error {
 		var err error
