@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -321,9 +320,7 @@ func addrTestUname() string {
 }
 
 // TestAddrNeedsNetAdmin: without CAP_NET_ADMIN, listing works and adding
-// or deleting fails with EPERM, changing nothing. The socket is opened
-// on a locked thread that dropped the capability (never unlocked: the
-// thread dies with its goroutine).
+// or deleting fails with EPERM, changing nothing (roWithoutNetAdmin).
 func TestAddrNeedsNetAdmin(t *testing.T) {
 	t.Parallel()
 	c, ns, idx := addrTestSetup(t)
@@ -331,39 +328,11 @@ func TestAddrNeedsNetAdmin(t *testing.T) {
 	have := &Addr{Index: idx, Prefix: netip.MustParsePrefix("192.0.2.1/24")}
 	require.NoError(t, c.AddrAdd(ctx, have))
 	var listErr, addErr, delErr error
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := unix.Setns(ns.FD(), unix.CLONE_NEWNET); err != nil {
-			done <- err
-			return
-		}
-		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-		var data [2]unix.CapUserData
-		if err := unix.Capget(&hdr, &data[0]); err != nil {
-			done <- err
-			return
-		}
-		drop := uint32(1) << unix.CAP_NET_ADMIN
-		data[0].Effective &^= drop
-		data[0].Permitted &^= drop
-		data[0].Inheritable &^= drop
-		if err := unix.Capset(&hdr, &data[0]); err != nil {
-			done <- err
-			return
-		}
-		weak, err := Dial(nil)
-		if err != nil {
-			done <- err
-			return
-		}
-		defer weak.Close()
+	roWithoutNetAdmin(t, ns, func(weak *Conn) {
 		_, listErr = weak.Addrs(ctx, nil)
 		addErr = weak.AddrAdd(ctx, &Addr{Index: idx, Prefix: netip.MustParsePrefix("192.0.2.2/24")})
 		delErr = weak.AddrDel(ctx, have)
-		done <- nil
-	}()
-	require.NoError(t, <-done)
+	})
 	require.NoError(t, listErr)
 	require.ErrorIs(t, addErr, fs.ErrPermission)
 	require.ErrorIs(t, addErr, unix.EPERM)
