@@ -1,6 +1,7 @@
 package route
 
 import (
+	"math/bits"
 	"net"
 	"strconv"
 	"strings"
@@ -182,7 +183,7 @@ const (
 	linkFlagsKnown           = 1<<19 - 1
 )
 
-// linkFlagNames are the flag names in bit order, as ip(8) prints them.
+// linkFlagNames are the flag names in bit order.
 var linkFlagNames = [...]string{
 	"UP", "BROADCAST", "DEBUG", "LOOPBACK", "POINTOPOINT", "NOTRAILERS",
 	"RUNNING", "NOARP", "PROMISC", "ALLMULTI", "MASTER", "SLAVE",
@@ -190,13 +191,23 @@ var linkFlagNames = [...]string{
 	"ECHO",
 }
 
-// Names lists the set flags by name, in ip(8)'s order. ip prints RUNNING
-// only as LOWER_UP's companion; here every set bit is named.
+// linkFlagOrder is the order ip(8) prints the flags in (not bit order),
+// with RUNNING, which ip leaves out, last.
+var linkFlagOrder = [...]LinkFlags{
+	LinkLoopback, LinkBroadcast, LinkPointToPt, LinkMulticast, LinkNoARP,
+	LinkAllMulti, LinkPromisc, LinkNoTrailers, LinkDebug, LinkDynamic,
+	LinkAutoMedia, LinkPortSel, LinkMasterFlag, LinkSlave, LinkUp,
+	LinkLowerUp, LinkDormant, LinkEcho, LinkRunning,
+}
+
+// Names lists the set flags by name, in ip(8)'s order ("BROADCAST",
+// "MULTICAST", "UP", "LOWER_UP"). ip prints RUNNING only as LOWER_UP's
+// companion; here every set bit is named, RUNNING last.
 func (f LinkFlags) Names() []string {
 	var out []string
-	for i, n := range linkFlagNames {
-		if f&(1<<i) != 0 {
-			out = append(out, n)
+	for _, b := range linkFlagOrder {
+		if f&b != 0 {
+			out = append(out, linkFlagNames[bits.TrailingZeros32(uint32(b))])
 		}
 	}
 	if rest := f &^ linkFlagsKnown; rest != 0 {
