@@ -275,26 +275,34 @@ func ScanAttrs(b []byte) AttrScanner { return AttrScanner{b: b} }
 // Next moves to the next attribute and reports whether there is one. A
 // truncated attribute ends the scan with an error.
 func (s *AttrScanner) Next() bool {
-	if s.err != nil {
+	if s.err != nil || s.off >= len(s.b) {
 		return false
 	}
-	rest := len(s.b) - s.off
-	if rest <= 0 {
-		return false
+	rest := s.b[s.off:]
+	if len(rest) < AttrHeaderLen {
+		return s.bad(rest)
 	}
-	if rest < AttrHeaderLen {
-		s.err = &ParseError{What: "attribute header", Offset: s.off, Len: rest, Want: AttrHeaderLen}
-		return false
+	l := int(binary.NativeEndian.Uint16(rest))
+	if l < AttrHeaderLen || l > len(rest) {
+		return s.bad(rest)
 	}
-	l := int(binary.NativeEndian.Uint16(s.b[s.off:]))
-	t := binary.NativeEndian.Uint16(s.b[s.off+2:])
-	if l < AttrHeaderLen || l > rest {
-		s.err = &ParseError{What: "attribute " + strconv.Itoa(int(t&attrTypeMask)), Offset: s.off, Len: rest, Want: l}
-		return false
-	}
-	s.cur = Attr{Type: t & attrTypeMask, Flags: t &^ attrTypeMask, Data: s.b[s.off+AttrHeaderLen : s.off+l : s.off+l]}
+	t := binary.NativeEndian.Uint16(rest[2:])
+	s.cur = Attr{Type: t & attrTypeMask, Flags: t &^ attrTypeMask, Data: rest[AttrHeaderLen:l:l]}
 	s.off += Align(l)
 	return true
+}
+
+// bad records why the attribute at the scanner's offset cannot be read,
+// off Next's common path.
+func (s *AttrScanner) bad(rest []byte) bool {
+	if len(rest) < AttrHeaderLen {
+		s.err = &ParseError{What: "attribute header", Offset: s.off, Len: len(rest), Want: AttrHeaderLen}
+		return false
+	}
+	l := int(binary.NativeEndian.Uint16(rest))
+	t := binary.NativeEndian.Uint16(rest[2:])
+	s.err = &ParseError{What: "attribute " + strconv.Itoa(int(t&attrTypeMask)), Offset: s.off, Len: len(rest), Want: l}
+	return false
 }
 
 // Attr is the current attribute.
@@ -325,13 +333,28 @@ func (s *AttrScanner) Fail(err error) {
 func (s *AttrScanner) Nested() AttrScanner { return ScanAttrs(s.cur.Data) }
 
 // Uint8 reads the current attribute as a u8, recording a length error.
-func (s *AttrScanner) Uint8() uint8 { v, err := s.cur.Uint8(); s.Fail(err); return v }
+func (s *AttrScanner) Uint8() uint8 {
+	if d := s.cur.Data; len(d) == 1 {
+		return d[0]
+	}
+	v, err := s.cur.Uint8()
+	s.Fail(err)
+	return v
+}
 
 // Uint16 reads the current attribute as a u16, recording a length error.
 func (s *AttrScanner) Uint16() uint16 { v, err := s.cur.Uint16(); s.Fail(err); return v }
 
 // Uint32 reads the current attribute as a u32, recording a length error.
-func (s *AttrScanner) Uint32() uint32 { v, err := s.cur.Uint32(); s.Fail(err); return v }
+// A host-order u32, most of what the kernel sends, takes the short path.
+func (s *AttrScanner) Uint32() uint32 {
+	if d := s.cur.Data; len(d) == 4 && s.cur.Flags&AttrNetByteOrder == 0 {
+		return binary.NativeEndian.Uint32(d)
+	}
+	v, err := s.cur.Uint32()
+	s.Fail(err)
+	return v
+}
 
 // Uint64 reads the current attribute as a u64, recording a length error.
 func (s *AttrScanner) Uint64() uint64 { v, err := s.cur.Uint64(); s.Fail(err); return v }

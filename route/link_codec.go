@@ -45,28 +45,28 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 		decoded: old.decoded,
 	}
 	var spare []byte // room left from an address allocation, for the other
-	s := linkScan{b: data[unix.SizeofIfInfomsg:]}
-	for s.next() {
-		a := s.a
+	s := core.ScanAttrs(data[unix.SizeofIfInfomsg:])
+	for s.Next() {
+		a := s.Attr()
 		switch a.Type {
 		case unix.IFLA_IFNAME:
 			l.Name = linkMemString(m, old.Name, a.StringBytes())
 		case unix.IFLA_MTU:
-			l.MTU = s.u32()
+			l.MTU = s.Uint32()
 		case unix.IFLA_MIN_MTU:
-			l.MinMTU = s.u32()
+			l.MinMTU = s.Uint32()
 		case unix.IFLA_MAX_MTU:
-			l.MaxMTU = s.u32()
+			l.MaxMTU = s.Uint32()
 		case unix.IFLA_QDISC:
 			l.Qdisc = linkQdiscName(m, old.Qdisc, a.StringBytes())
 		case unix.IFLA_OPERSTATE:
-			l.OperState = OperState(s.u8())
+			l.OperState = OperState(s.Uint8())
 		case unix.IFLA_LINKMODE:
-			l.LinkMode = LinkMode(s.u8())
+			l.LinkMode = LinkMode(s.Uint8())
 		case unix.IFLA_GROUP:
-			l.Group = s.u32()
+			l.Group = s.Uint32()
 		case unix.IFLA_TXQLEN:
-			l.TxQLen = s.u32()
+			l.TxQLen = s.Uint32()
 		case unix.IFLA_ADDRESS:
 			l.Address, spare = linkCopyHW(old.Address, spare, a.Data, m)
 		case unix.IFLA_BROADCAST:
@@ -74,12 +74,12 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 		case unix.IFLA_PERM_ADDRESS:
 			l.PermAddress, spare = linkCopyHW(old.PermAddress, spare, a.Data, m)
 		case unix.IFLA_MASTER:
-			l.Master = s.u32()
+			l.Master = s.Uint32()
 			l.HasMaster = true
 		case unix.IFLA_LINK:
-			l.ParentIndex = int32(s.u32())
+			l.ParentIndex = int32(s.Uint32())
 		case unix.IFLA_LINK_NETNSID:
-			l.LinkNetNSID, l.HasLinkNetNSID = int32(s.u32()), true
+			l.LinkNetNSID, l.HasLinkNetNSID = int32(s.Uint32()), true
 		case unix.IFLA_IFALIAS:
 			l.Alias = linkMemString(m, old.Alias, a.StringBytes())
 		case unix.IFLA_PROP_LIST:
@@ -99,42 +99,42 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 					i++
 				}
 			}
-			s.fail(n.Err())
+			s.Fail(n.Err())
 			if len(l.AltNames) == 0 {
 				l.AltNames = nil
 			}
 		case unix.IFLA_CARRIER:
-			l.Carrier = s.u8() != 0
+			l.Carrier = s.Uint8() != 0
 		case unix.IFLA_CARRIER_CHANGES:
-			l.CarrierChanges = s.u32()
+			l.CarrierChanges = s.Uint32()
 		case unix.IFLA_CARRIER_UP_COUNT:
-			l.CarrierUpCount = s.u32()
+			l.CarrierUpCount = s.Uint32()
 		case unix.IFLA_CARRIER_DOWN_COUNT:
-			l.CarrierDownCount = s.u32()
+			l.CarrierDownCount = s.Uint32()
 		case unix.IFLA_PROMISCUITY:
-			l.Promiscuity = s.u32()
+			l.Promiscuity = s.Uint32()
 		case unix.IFLA_ALLMULTI:
-			l.AllMulti = s.u32()
+			l.AllMulti = s.Uint32()
 		case unix.IFLA_GSO_MAX_SIZE:
-			l.GSOMaxSize = s.u32()
+			l.GSOMaxSize = s.Uint32()
 		case unix.IFLA_GSO_MAX_SEGS:
-			l.GSOMaxSegs = s.u32()
+			l.GSOMaxSegs = s.Uint32()
 		case unix.IFLA_GSO_IPV4_MAX_SIZE:
-			l.GSOIPv4MaxSize = s.u32()
+			l.GSOIPv4MaxSize = s.Uint32()
 		case unix.IFLA_GRO_MAX_SIZE:
-			l.GROMaxSize = s.u32()
+			l.GROMaxSize = s.Uint32()
 		case unix.IFLA_GRO_IPV4_MAX_SIZE:
-			l.GROIPv4MaxSize = s.u32()
+			l.GROIPv4MaxSize = s.Uint32()
 		case unix.IFLA_TSO_MAX_SIZE:
-			l.TSOMaxSize = s.u32()
+			l.TSOMaxSize = s.Uint32()
 		case unix.IFLA_TSO_MAX_SEGS:
-			l.TSOMaxSegs = s.u32()
+			l.TSOMaxSegs = s.Uint32()
 		case unix.IFLA_NUM_TX_QUEUES:
-			l.NumTxQueues = s.u32()
+			l.NumTxQueues = s.Uint32()
 		case unix.IFLA_NUM_RX_QUEUES:
-			l.NumRxQueues = s.u32()
+			l.NumRxQueues = s.Uint32()
 		case unix.IFLA_PROTO_DOWN:
-			l.ProtoDown = s.u8() != 0
+			l.ProtoDown = s.Uint8() != 0
 		case unix.IFLA_PROTO_DOWN_REASON:
 			n := core.ScanAttrs(a.Data)
 			for n.Next() {
@@ -142,7 +142,7 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 					l.ProtoDownReason = n.Uint32()
 				}
 			}
-			s.fail(n.Err())
+			s.Fail(n.Err())
 		case unix.IFLA_PARENT_DEV_NAME:
 			l.ParentDevName = linkMemString(m, old.ParentDevName, a.StringBytes())
 		case unix.IFLA_PARENT_DEV_BUS_NAME:
@@ -159,14 +159,14 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 				st = new(LinkStats)
 			}
 			if err := st.unmarshal(a.Data); err != nil {
-				s.fail(err)
+				s.Fail(err)
 				break
 			}
 			l.Stats = st
 		case unix.IFLA_XDP:
 			var x LinkXDP
 			if err := x.unmarshal(a.Data); err != nil {
-				s.fail(err)
+				s.Fail(err)
 				break
 			}
 			if x == (LinkXDP{}) {
@@ -186,18 +186,18 @@ func (l *Link) decode(data []byte, k *Kinds, old *Link, m *linkMem) error {
 			*p = x
 			l.XDP = p
 		case unix.IFLA_AF_SPEC:
-			s.fail(linkDecodeAFSpec(l, a.Data, old, m))
+			s.Fail(linkDecodeAFSpec(l, a.Data, old, m))
 		case unix.IFLA_NUM_VF:
-			l.NumVF = s.u32()
+			l.NumVF = s.Uint32()
 		case unix.IFLA_VFINFO_LIST:
 			l.VFs = old.VFs
-			s.fail(linkDecodeVFs(l, a.Data, m))
+			s.Fail(linkDecodeVFs(l, a.Data, m))
 		case unix.IFLA_LINKINFO:
-			s.fail(l.decodeLinkInfo(a.Data, old, k, m))
+			s.Fail(l.decodeLinkInfo(a.Data, old, k, m))
 		}
 	}
-	if s.err != nil {
-		return linkDecodeErr(l, s.err)
+	if err := s.Err(); err != nil {
+		return linkDecodeErr(l, err)
 	}
 	return nil
 }
@@ -215,21 +215,21 @@ func linkDecodeErr(l *Link, err error) error {
 // earlier link had).
 func (l *Link) decodeLinkInfo(b []byte, old *Link, k *Kinds, m *linkMem) error {
 	var kind, slaveKind, data, slaveData []byte
-	s := linkScan{b: b}
-	for s.next() {
-		switch s.a.Type {
+	s := core.ScanAttrs(b)
+	for s.Next() {
+		switch s.Type() {
 		case unix.IFLA_INFO_KIND:
-			kind = s.a.StringBytes()
+			kind = s.Attr().StringBytes()
 		case unix.IFLA_INFO_DATA:
-			data = s.a.Data
+			data = s.Bytes()
 		case unix.IFLA_INFO_SLAVE_KIND:
-			slaveKind = s.a.StringBytes()
+			slaveKind = s.Attr().StringBytes()
 		case unix.IFLA_INFO_SLAVE_DATA:
-			slaveData = s.a.Data
+			slaveData = s.Bytes()
 		}
 	}
-	if s.err != nil {
-		return s.err
+	if err := s.Err(); err != nil {
+		return err
 	}
 	// Reuse the old values only if this package made them, with the same
 	// registry, and the caller did not replace them.
@@ -484,4 +484,17 @@ func linkEncodeData(e *core.AttrEncoder, typ uint16, info LinkInfo) error {
 		return nil
 	}
 	return e.NestEnd(n)
+}
+
+// linkCountAttrs counts the attributes of type t in b (up to the first
+// malformed one).
+func linkCountAttrs(b []byte, t uint16) int {
+	n := 0
+	s := core.ScanAttrs(b)
+	for s.Next() {
+		if s.Type() == t {
+			n++
+		}
+	}
+	return n
 }

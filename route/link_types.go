@@ -192,9 +192,9 @@ const linkAttrInet6RAMTU = 9
 // linkDecodeAFSpec reads IFLA_AF_SPEC into l.Inet and l.Inet6, reusing
 // old's values and arrays or taking memory from m (may be nil).
 func linkDecodeAFSpec(l *Link, b []byte, old *Link, m *linkMem) error {
-	s := linkScan{b: b}
-	for s.next() {
-		switch s.a.Type {
+	s := core.ScanAttrs(b)
+	for s.Next() {
+		switch s.Type() {
 		case unix.AF_INET:
 			in := l.Inet
 			if in == nil {
@@ -209,13 +209,13 @@ func linkDecodeAFSpec(l *Link, b []byte, old *Link, m *linkMem) error {
 				l.Inet = in
 			}
 			conf := in.Conf[:0]
-			n := linkScan{b: s.a.Data}
-			for n.next() {
-				if n.a.Type == unix.IFLA_INET_CONF {
-					conf = linkConfU32(conf, n.a.Data, m)
+			n := core.ScanAttrs(s.Bytes())
+			for n.Next() {
+				if n.Type() == unix.IFLA_INET_CONF {
+					conf = linkConfU32(conf, n.Bytes(), m)
 				}
 			}
-			s.fail(n.err)
+			s.Fail(n.Err())
 			if len(conf) == 0 {
 				conf = nil
 			}
@@ -234,37 +234,37 @@ func linkDecodeAFSpec(l *Link, b []byte, old *Link, m *linkMem) error {
 				l.Inet6 = in6
 			}
 			*in6 = LinkInet6{Conf: in6.Conf[:0]}
-			n := linkScan{b: s.a.Data}
-			for n.next() {
-				switch n.a.Type {
+			n := core.ScanAttrs(s.Bytes())
+			for n.Next() {
+				switch n.Type() {
 				case unix.IFLA_INET6_FLAGS:
-					in6.Flags = n.u32()
+					in6.Flags = n.Uint32()
 				case unix.IFLA_INET6_ADDR_GEN_MODE:
-					in6.AddrGenMode, in6.HasAddrGenMode = n.u8(), true
+					in6.AddrGenMode, in6.HasAddrGenMode = n.Uint8(), true
 				case unix.IFLA_INET6_CONF:
-					in6.Conf = linkConfS32(in6.Conf, n.a.Data, m)
+					in6.Conf = linkConfS32(in6.Conf, n.Bytes(), m)
 				case unix.IFLA_INET6_TOKEN:
-					tok, err := n.a.Addr()
-					n.fail(err)
+					tok, err := n.Attr().Addr()
+					n.Fail(err)
 					in6.Token = tok
 				case unix.IFLA_INET6_CACHEINFO:
-					d := n.a.Data
+					d := n.Bytes()
 					if len(d) >= 16 {
 						in6.MaxReasmLen = binary.NativeEndian.Uint32(d)
 						in6.ReachableTime = binary.NativeEndian.Uint32(d[8:])
 						in6.RetransTime = binary.NativeEndian.Uint32(d[12:])
 					}
 				case linkAttrInet6RAMTU:
-					in6.RAMTU = n.u32()
+					in6.RAMTU = n.Uint32()
 				}
 			}
-			s.fail(n.err)
+			s.Fail(n.Err())
 			if len(in6.Conf) == 0 {
 				in6.Conf = nil
 			}
 		}
 	}
-	return s.err
+	return s.Err()
 }
 
 // linkConfU32 decodes an array of host-order u32s into dst's memory
