@@ -1,12 +1,8 @@
 package route
 
 import (
-	"bufio"
-	"encoding/hex"
 	"encoding/json"
 	"net/netip"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,34 +11,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// addrTestdata reads a testdata/*.hex capture: whole netlink messages,
-// one a line, '#' lines are comments.
-func addrTestdata(tb testing.TB, name string) []core.Message {
-	tb.Helper()
-	f, err := os.Open("testdata/" + name)
-	require.NoError(tb, err)
-	defer f.Close()
-	var out []core.Message
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		b, err := hex.DecodeString(line)
-		require.NoError(tb, err)
-		ms, err := core.ParseMessages(b)
-		require.NoError(tb, err)
-		out = append(out, ms...)
-	}
-	require.NoError(tb, sc.Err())
-	return out
-}
-
 // TestAddrDecodeCapture decodes the kernel's own messages.
 func TestAddrDecodeCapture(t *testing.T) {
-	ms := addrTestdata(t, "addr_dump.hex")
+	ms := readHexMessages(t, "addr_dump.hex")
 	var got []string
 	for _, m := range ms {
 		require.Equal(t, core.MessageType(unix.RTM_NEWADDR), m.Header.Type)
@@ -166,7 +137,7 @@ func TestAddrDiff(t *testing.T) {
 // FuzzAddrUnmarshal: any payload decodes or fails cleanly, and what
 // decodes and encodes decodes again to the same address.
 func FuzzAddrUnmarshal(f *testing.F) {
-	for _, m := range addrTestdata(f, "addr_dump.hex") {
+	for _, m := range readHexMessages(f, "addr_dump.hex") {
 		f.Add(m.Data)
 	}
 	for _, a := range []Addr{
@@ -208,7 +179,7 @@ func FuzzAddrUnmarshal(f *testing.F) {
 // TestAddrUnmarshalAllocs: decoding into a reused Addr allocates nothing
 // when the label does not change (the iterator's case).
 func TestAddrUnmarshalAllocs(t *testing.T) {
-	ms := addrTestdata(t, "addr_dump.hex")
+	ms := readHexMessages(t, "addr_dump.hex")
 	var a Addr
 	m := ms[1].Data // 192.0.2.1/24 label v0:1
 	require.NoError(t, a.Unmarshal(m))

@@ -13,7 +13,7 @@ import (
 )
 
 func TestDecodeEventCaptured(t *testing.T) {
-	ms := addrTestdata(t, "addr_events.hex")
+	ms := readHexMessages(t, "addr_events.hex")
 	require.NotEmpty(t, ms)
 	kinds := map[string]int{}
 	for _, m := range ms {
@@ -113,7 +113,7 @@ func TestGroups(t *testing.T) {
 // decoder panic. The first two bytes pick the message type.
 func FuzzDecodeEvent(f *testing.F) {
 	for _, name := range []string{"addr_events.hex", "addr_dump.hex"} {
-		for _, m := range addrTestdata(f, name) {
+		for _, m := range readHexMessages(f, name) {
 			f.Add(append(binary.NativeEndian.AppendUint16(nil, uint16(m.Header.Type)), m.Data...))
 		}
 	}

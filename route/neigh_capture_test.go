@@ -1,7 +1,6 @@
 package route
 
 import (
-	"bufio"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -23,22 +22,7 @@ const roCaptureEnv = "NLKIT_CAPTURE_ROUTE_OBJECTS"
 // roReadCapture returns the payloads of testdata/name.
 func roReadCapture(t testing.TB, name string) [][]byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	defer f.Close()
-	var out [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		b, err := hex.DecodeString(line)
-		require.NoError(t, err)
-		out = append(out, b)
-	}
-	require.NoError(t, sc.Err())
+	out := readHexLines(t, name)
 	require.NotEmpty(t, out, name)
 	return out
 }

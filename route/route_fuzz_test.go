@@ -10,7 +10,7 @@ import (
 // encoder's samples.
 func routeFuzzSeeds(f *testing.F) [][]byte {
 	var seeds [][]byte
-	for _, m := range routeTestdata(f, "route_dump.hex") {
+	for _, m := range readHexMessages(f, "route_dump.hex") {
 		if m.Header.Type == unix.RTM_NEWROUTE {
 			seeds = append(seeds, m.Data)
 		}

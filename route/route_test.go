@@ -1,44 +1,15 @@
 package route
 
 import (
-	"bufio"
-	"encoding/hex"
 	"encoding/json"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nlkit/nlkit/core"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
-
-// routeTestdata reads a capture of whole netlink messages, one a line in
-// hex, from testdata.
-func routeTestdata(t testing.TB, name string) []core.Message {
-	t.Helper()
-	f, err := os.Open("testdata/" + name)
-	require.NoError(t, err)
-	defer f.Close()
-	var out []core.Message
-	s := bufio.NewScanner(f)
-	s.Buffer(nil, 1<<20)
-	for s.Scan() {
-		line := strings.TrimSpace(s.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		b, err := hex.DecodeString(line)
-		require.NoError(t, err)
-		ms, err := core.ParseMessages(b)
-		require.NoError(t, err)
-		out = append(out, ms...)
-	}
-	require.NoError(t, s.Err())
-	return out
-}
 
 // routeTestSamples are routes covering every attribute Marshal writes.
 func routeTestSamples() []Route {
@@ -89,7 +60,7 @@ func TestRouteRoundTrip(t *testing.T) {
 // TestRouteDecodeCapture decodes the kernel's own messages, checks a few
 // lines as ip prints them, and that Marshal keeps every fact.
 func TestRouteDecodeCapture(t *testing.T) {
-	ms := routeTestdata(t, "route_dump.hex")
+	ms := readHexMessages(t, "route_dump.hex")
 	require.NotEmpty(t, ms)
 	var lines []string
 	for _, m := range ms {
