@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"strconv"
 
+	"github.com/nlkit/nlkit/route"
+
 	"github.com/nlkit/nlkit/core"
 	"golang.org/x/sys/unix"
 )
@@ -69,7 +71,7 @@ type RouteHeader struct {
 
 func linkHeader(b []byte) any {
 	return LinkHeader{
-		Family: FamilyName(b[0]),
+		Family: route.Family(b[0]).String(),
 		Type:   linkTypeName(binary.NativeEndian.Uint16(b[2:])),
 		Index:  int32(binary.NativeEndian.Uint32(b[4:])),
 		Flags:  bitNames(binary.NativeEndian.Uint32(b[8:]), ifFlagNames),
@@ -79,23 +81,23 @@ func linkHeader(b []byte) any {
 
 func addrHeader(b []byte) any {
 	return AddrHeader{
-		Family:    FamilyName(b[0]),
+		Family:    route.Family(b[0]).String(),
 		PrefixLen: b[1],
 		Flags:     bitNames(uint32(b[2]), addrFlagNames),
-		Scope:     ScopeName(b[3]),
+		Scope:     route.Scope(b[3]).String(),
 		Index:     binary.NativeEndian.Uint32(b[4:]),
 	}
 }
 
 func routeHeader(b []byte) any {
 	return RouteHeader{
-		Family:   FamilyName(b[0]),
+		Family:   route.Family(b[0]).String(),
 		DstLen:   b[1],
 		SrcLen:   b[2],
 		TOS:      b[3],
 		Table:    TableName(uint32(b[4])),
 		Protocol: ProtocolName(b[5]),
-		Scope:    ScopeName(b[6]),
+		Scope:    route.Scope(b[6]).String(),
 		Type:     RouteTypeName(b[7]),
 		Flags:    bitNames(binary.NativeEndian.Uint32(b[8:]), routeFlagNames),
 	}
@@ -160,25 +162,6 @@ var routeFlagNames = []bitName{
 	{unix.RTM_F_TRAP, "rt_trap"}, {unix.RTM_F_OFFLOAD_FAILED, "rt_offload_failed"},
 }
 
-// FamilyName names an address family as ip -j does ("inet", "inet6").
-func FamilyName(f uint8) string {
-	switch f {
-	case unix.AF_UNSPEC:
-		return "unspec"
-	case unix.AF_INET:
-		return "inet"
-	case unix.AF_INET6:
-		return "inet6"
-	case unix.AF_BRIDGE:
-		return "bridge"
-	case unix.AF_MPLS:
-		return "mpls"
-	case unix.AF_PACKET:
-		return "link"
-	}
-	return strconv.Itoa(int(f))
-}
-
 func linkTypeName(t uint16) string {
 	switch t {
 	case unix.ARPHRD_ETHER:
@@ -197,23 +180,6 @@ func linkTypeName(t uint16) string {
 		return "sit"
 	}
 	return strconv.Itoa(int(t))
-}
-
-// ScopeName names a route or address scope as ip does.
-func ScopeName(s uint8) string {
-	switch s {
-	case unix.RT_SCOPE_UNIVERSE:
-		return "global"
-	case unix.RT_SCOPE_SITE:
-		return "site"
-	case unix.RT_SCOPE_LINK:
-		return "link"
-	case unix.RT_SCOPE_HOST:
-		return "host"
-	case unix.RT_SCOPE_NOWHERE:
-		return "nowhere"
-	}
-	return strconv.Itoa(int(s))
 }
 
 // TableName names a routing table as ip does ("main", "local").
