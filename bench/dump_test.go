@@ -72,11 +72,7 @@ func benchDumpRaw(b *testing.B, dc dumpCase, size int, mode recvMode, floor bool
 }
 
 func benchDumpCore(b *testing.B, dc dumpCase, attrs bool) {
-	c, err := core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: dc.ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
+	c := benchDialCore(b, unix.NETLINK_ROUTE, dc.ns)
 	ctx := context.Background()
 	var w attrWalk
 	m := newMeter(b, dc.group, false)

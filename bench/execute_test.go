@@ -69,11 +69,7 @@ func BenchmarkExecute(b *testing.B) {
 	}
 
 	b.Run("core", func(b *testing.B) {
-		c, err := core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
+		c := benchDialCore(b, unix.NETLINK_ROUTE, ns)
 		ctx := context.Background()
 		mt := newMeter(b, "execute", false)
 		for b.Loop() {
@@ -92,11 +88,7 @@ func BenchmarkExecute(b *testing.B) {
 	// core-func: Conn.ExecuteFunc, the in-place form a family decoder
 	// uses (no copy of the reply).
 	b.Run("core-func", func(b *testing.B) {
-		c, err := core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
+		c := benchDialCore(b, unix.NETLINK_ROUTE, ns)
 		ctx := context.Background()
 		n := 0
 		check := func(m core.Message) error {

@@ -2,10 +2,9 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -97,16 +96,82 @@ func genlRawDecode(payload []byte, f *genlRawFamily) error {
 
 // genlCountFamilies is how many families the controller lists now.
 func genlCountFamilies(b *testing.B, ns *core.NetNS) int {
-	c, err := genl.Dial(&core.Config{NetNS: ns})
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := genlDialNlkit(b, ns)
 	defer c.Close()
 	fams, err := c.Families(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
 	return len(fams)
+}
+
+// genlDialNlkit opens a genl.Conn in ns, closed when b ends.
+func genlDialNlkit(b *testing.B, ns *core.NetNS) *genl.Conn {
+	b.Helper()
+	c, err := genl.Dial(&core.Config{NetNS: ns})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
+// genlDialMdlayher opens a genetlink.Conn in ns, closed when b ends.
+func genlDialMdlayher(b *testing.B, ns *core.NetNS) *genetlink.Conn {
+	b.Helper()
+	c, err := genetlink.Dial(&netlink.Config{NetNS: ns.FD(), Strict: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
+// genlLoopFamilies runs list, which returns how many families it got,
+// once per op, checks it got want, and reports as a genl-families variant
+// (not the floor).
+func genlLoopFamilies(b *testing.B, want int, list func() (int, error)) {
+	mt := newMeter(b, "genl-families", false)
+	for b.Loop() {
+		n, err := list()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n != want {
+			b.Fatalf("%d families, want %d", n, want)
+		}
+		mt.add(n)
+	}
+	mt.done()
+}
+
+// genlLoopResolve runs resolve, which returns the name of the family it
+// got, once per op, checks it is ethtool, and reports as a genl-resolve
+// variant (not the floor).
+func genlLoopResolve(b *testing.B, resolve func() (string, error)) {
+	mt := newMeter(b, "genl-resolve", false)
+	for b.Loop() {
+		if err := genlCheckEthtool(resolve()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	mt.done()
+}
+
+// genlFamilyName is f's name, or err.
+func genlFamilyName(f *genl.Family, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	return f.Name, nil
+}
+
+// genlCheckEthtool passes on err, or says so when name is not ethtool.
+func genlCheckEthtool(name string, err error) error {
+	if err == nil && name != "ethtool" {
+		return fmt.Errorf("family %q", name)
+	}
+	return err
 }
 
 // BenchmarkGenlFamilies dumps every family (CTRL_CMD_GETFAMILY,
@@ -145,71 +210,38 @@ func BenchmarkGenlFamilies(b *testing.B) {
 	})
 
 	b.Run("nlkit-iter", func(b *testing.B) {
-		c, err := genl.Dial(&core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
+		c := genlDialNlkit(b, ns)
 		ctx := context.Background()
-		mt := newMeter(b, "genl-families", false)
-		for b.Loop() {
+		genlLoopFamilies(b, want, func() (int, error) {
 			n := 0
 			for f, err := range c.FamilyIter(ctx) {
 				if err != nil {
-					b.Fatal(err)
+					return n, err
 				}
 				if f.ID == 0 {
-					b.Fatal("family without ID")
+					return n, errors.New("family without ID")
 				}
 				n++
 			}
-			if n != want {
-				b.Fatalf("%d families, want %d", n, want)
-			}
-			mt.add(n)
-		}
-		mt.done()
+			return n, nil
+		})
 	})
 
 	b.Run("nlkit", func(b *testing.B) {
-		c, err := genl.Dial(&core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
+		c := genlDialNlkit(b, ns)
 		ctx := context.Background()
-		mt := newMeter(b, "genl-families", false)
-		for b.Loop() {
+		genlLoopFamilies(b, want, func() (int, error) {
 			fams, err := c.Families(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(fams) != want {
-				b.Fatalf("%d families, want %d", len(fams), want)
-			}
-			mt.add(len(fams))
-		}
-		mt.done()
+			return len(fams), err
+		})
 	})
 
 	b.Run("mdlayher", func(b *testing.B) {
-		c, err := genetlink.Dial(&netlink.Config{NetNS: ns.FD(), Strict: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
-		mt := newMeter(b, "genl-families", false)
-		for b.Loop() {
+		c := genlDialMdlayher(b, ns)
+		genlLoopFamilies(b, want, func() (int, error) {
 			fams, err := c.ListFamilies()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(fams) != want {
-				b.Fatalf("%d families, want %d", len(fams), want)
-			}
-			mt.add(len(fams))
-		}
-		mt.done()
+			return len(fams), err
+		})
 	})
 }
 
@@ -262,65 +294,30 @@ func BenchmarkGenlResolve(b *testing.B) {
 	}
 
 	b.Run("nlkit", func(b *testing.B) {
-		c, err := genl.Dial(&core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
+		c := genlDialNlkit(b, ns)
 		ctx := context.Background()
-		mt := newMeter(b, "genl-resolve", false)
-		for b.Loop() {
-			f, err := c.GetFamily(ctx, "ethtool")
-			if err != nil {
-				b.Fatal(err)
-			}
-			if f.Name != "ethtool" {
-				b.Fatalf("family %q", f.Name)
-			}
-		}
-		mt.done()
+		genlLoopResolve(b, func() (string, error) {
+			return genlFamilyName(c.GetFamily(ctx, "ethtool"))
+		})
 	})
 
 	b.Run("nlkit-cached", func(b *testing.B) {
-		c, err := genl.Dial(&core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
+		c := genlDialNlkit(b, ns)
 		ctx := context.Background()
 		if _, err := c.Family(ctx, "ethtool"); err != nil {
 			b.Fatal(err)
 		}
-		mt := newMeter(b, "genl-resolve", false)
-		for b.Loop() {
-			f, err := c.Family(ctx, "ethtool")
-			if err != nil {
-				b.Fatal(err)
-			}
-			if f.Name != "ethtool" {
-				b.Fatalf("family %q", f.Name)
-			}
-		}
-		mt.done()
+		genlLoopResolve(b, func() (string, error) {
+			return genlFamilyName(c.Family(ctx, "ethtool"))
+		})
 	})
 
 	b.Run("mdlayher", func(b *testing.B) {
-		c, err := genetlink.Dial(&netlink.Config{NetNS: ns.FD(), Strict: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { c.Close() })
-		mt := newMeter(b, "genl-resolve", false)
-		for b.Loop() {
+		c := genlDialMdlayher(b, ns)
+		genlLoopResolve(b, func() (string, error) {
 			f, err := c.GetFamily("ethtool")
-			if err != nil {
-				b.Fatal(err)
-			}
-			if f.Name != "ethtool" {
-				b.Fatalf("family %q", f.Name)
-			}
-		}
-		mt.done()
+			return f.Name, err
+		})
 	})
 }
 
@@ -335,36 +332,11 @@ func BenchmarkGenlResolve(b *testing.B) {
 func BenchmarkGenlPaired(b *testing.B) {
 	b.Run("families", func(b *testing.B) {
 		ns := genlNS(b)
-		genlBenchShuffled(b, genlFamilyVariants(b, ns, genlCountFamilies(b, ns)))
+		benchPairedWith(b, genlFamilyVariants(b, ns, genlCountFamilies(b, ns)), true, false)
 	})
 	b.Run("resolve", func(b *testing.B) {
-		genlBenchShuffled(b, genlResolveVariants(b, genlNS(b)))
+		benchPairedWith(b, genlResolveVariants(b, genlNS(b)), true, false)
 	})
-}
-
-// genlBenchShuffled is benchPaired with the variants in a new random order
-// every op. It reports the floor's (the first variant's) time per op and
-// each other variant's total time over the floor's.
-func genlBenchShuffled(b *testing.B, vs []pairedVariant) {
-	spent := make([]time.Duration, len(vs))
-	order := make([]int, len(vs))
-	for i := range order {
-		order[i] = i
-	}
-	for b.Loop() {
-		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, j := range order {
-			start := time.Now()
-			if err := vs[j].run(); err != nil {
-				b.Fatalf("%s: %v", vs[j].name, err)
-			}
-			spent[j] += time.Since(start)
-		}
-	}
-	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "floor-ns/op")
-	for j := 1; j < len(vs); j++ {
-		b.ReportMetric(float64(spent[j])/float64(spent[0]), vs[j].name+"/floor")
-	}
 }
 
 func genlFamilyVariants(b *testing.B, ns *core.NetNS, want int) []pairedVariant {
@@ -376,21 +348,7 @@ func genlFamilyVariants(b *testing.B, ns *core.NetNS, want int) []pairedVariant 
 	w := wire(rreq, 1)
 	var f genlRawFamily
 	fn := func(_ uint16, p []byte) { _ = genlRawDecode(p, &f) }
-	cc, err := core.Dial(unix.NETLINK_GENERIC, &core.Config{NetNS: ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { cc.Close() })
-	gc, err := genl.Dial(&core.Config{NetNS: ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { gc.Close() })
-	mc, err := genetlink.Dial(&netlink.Config{NetNS: ns.FD(), Strict: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { mc.Close() })
+	cc, gc, mc := benchDialCore(b, unix.NETLINK_GENERIC, ns), genlDialNlkit(b, ns), genlDialMdlayher(b, ns)
 	count := func(n int) error {
 		if n != want {
 			return fmt.Errorf("%d families, want %d", n, want)
@@ -466,21 +424,7 @@ func genlResolveVariants(b *testing.B, ns *core.NetNS) []pairedVariant {
 		ok = false
 		return nil
 	}
-	cc, err := core.Dial(unix.NETLINK_GENERIC, &core.Config{NetNS: ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { cc.Close() })
-	gc, err := genl.Dial(&core.Config{NetNS: ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { gc.Close() })
-	mc, err := genetlink.Dial(&netlink.Config{NetNS: ns.FD(), Strict: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { mc.Close() })
+	cc, gc, mc := benchDialCore(b, unix.NETLINK_GENERIC, ns), genlDialNlkit(b, ns), genlDialMdlayher(b, ns)
 	cfn := func(m core.Message) error { fn(0, m.Data); return nil }
 	return []pairedVariant{
 		{"raw", func() error {
@@ -497,24 +441,11 @@ func genlResolveVariants(b *testing.B, ns *core.NetNS) []pairedVariant {
 			return check(1)
 		}},
 		{"nlkit", func() error {
-			f, err := gc.GetFamily(ctx, "ethtool")
-			if err != nil {
-				return err
-			}
-			if f.Name != "ethtool" {
-				return fmt.Errorf("family %q", f.Name)
-			}
-			return nil
+			return genlCheckEthtool(genlFamilyName(gc.GetFamily(ctx, "ethtool")))
 		}},
 		{"mdlayher", func() error {
 			f, err := mc.GetFamily("ethtool")
-			if err != nil {
-				return err
-			}
-			if f.Name != "ethtool" {
-				return fmt.Errorf("family %q", f.Name)
-			}
-			return nil
+			return genlCheckEthtool(f.Name, err)
 		}},
 	}
 }

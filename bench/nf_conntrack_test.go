@@ -119,34 +119,13 @@ func ctDumpReq() []byte {
 // conntrack.Flow.Unmarshal, nlkit's iterator and list, ti-mo/conntrack's
 // Dump, and `conntrack -L` exec'd with its output thrown away.
 func BenchmarkConntrackDump(b *testing.B) {
-	report := func(b *testing.B, n int) {
-		b.ReportMetric(float64(n), "flows/op")
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/flow")
-	}
 	b.Run("raw", func(b *testing.B) {
-		ns := ctDumpNS(b)
-		r, err := ctDialRaw(ns, 32<<10)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer r.close()
+		r := ctDialRawB(b, ctDumpNS(b))
 		req := ctDumpReq()
-		n := 0
-		for b.Loop() {
-			if n, err = r.exchange(req, endDone, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-		ctCheck(b, n)
-		report(b, n)
+		ctDumpLoop(b, func() (int, error) { return r.exchange(req, endDone, nil) })
 	})
 	b.Run("raw-decode", func(b *testing.B) {
-		ns := ctDumpNS(b)
-		r, err := ctDialRaw(ns, 32<<10)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer r.close()
+		r := ctDialRawB(b, ctDumpNS(b))
 		req := ctDumpReq()
 		var f conntrack.Flow
 		var derr error
@@ -155,60 +134,40 @@ func BenchmarkConntrackDump(b *testing.B) {
 				derr = err
 			}
 		}
-		n := 0
-		for b.Loop() {
-			if n, err = r.exchange(req, endDone, decode); err != nil || derr != nil {
-				b.Fatal(err, derr)
+		ctDumpLoop(b, func() (int, error) {
+			n, err := r.exchange(req, endDone, decode)
+			if err != nil || derr != nil {
+				return n, fmt.Errorf("%v %v", err, derr)
 			}
-		}
-		ctCheck(b, n)
-		report(b, n)
+			return n, nil
+		})
 	})
 	b.Run("nlkit-iter", func(b *testing.B) {
 		c := ctDialNlkit(b)
-		n := 0
-		for b.Loop() {
-			n = 0
+		ctDumpLoop(b, func() (int, error) {
+			n := 0
 			for _, err := range c.FlowIter(context.Background(), nil) {
 				if err != nil {
-					b.Fatal(err)
+					return n, err
 				}
 				n++
 			}
-		}
-		ctCheck(b, n)
-		report(b, n)
+			return n, nil
+		})
 	})
 	b.Run("nlkit-list", func(b *testing.B) {
 		c := ctDialNlkit(b)
-		n := 0
-		for b.Loop() {
+		ctDumpLoop(b, func() (int, error) {
 			flows, err := c.Flows(context.Background(), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			n = len(flows)
-		}
-		ctCheck(b, n)
-		report(b, n)
+			return len(flows), err
+		})
 	})
 	b.Run("timo", func(b *testing.B) {
-		ns := ctDumpNS(b)
-		c, err := timo.Dial(&mdnetlink.Config{NetNS: ns.FD()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		n := 0
-		for b.Loop() {
+		c := ctDialTimo(b, ctDumpNS(b))
+		ctDumpLoop(b, func() (int, error) {
 			flows, err := c.Dump(nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			n = len(flows)
-		}
-		ctCheck(b, n)
-		report(b, n)
+			return len(flows), err
+		})
 	})
 	b.Run("conntrack-tool", func(b *testing.B) {
 		ns := ctDumpNS(b)
@@ -221,8 +180,51 @@ func BenchmarkConntrackDump(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		report(b, ctBenchFlows)
+		ctReportDump(b, ctBenchFlows)
 	})
+}
+
+// ctDumpLoop runs dump, which returns how many flows it got, once per op,
+// checks the last op got them all and reports flows/op and ns/flow.
+func ctDumpLoop(b *testing.B, dump func() (int, error)) {
+	n := 0
+	for b.Loop() {
+		var err error
+		if n, err = dump(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctCheck(b, n)
+	ctReportDump(b, n)
+}
+
+// ctReportDump reports flows/op (n) and ns/flow.
+func ctReportDump(b *testing.B, n int) {
+	b.ReportMetric(float64(n), "flows/op")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/flow")
+}
+
+// ctDialRawB is ctDialRaw with a 32 KiB buffer, failing b on error and
+// closed when b ends.
+func ctDialRawB(b *testing.B, ns *core.NetNS) *rawConn {
+	b.Helper()
+	r, err := ctDialRaw(ns, 32<<10)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(r.close)
+	return r
+}
+
+// ctDialTimo opens a ti-mo/conntrack Conn in ns, closed when b ends.
+func ctDialTimo(b *testing.B, ns *core.NetNS) *timo.Conn {
+	b.Helper()
+	c, err := timo.Dial(&mdnetlink.Config{NetNS: ns.FD()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
 }
 
 func ctCheck(b *testing.B, n int) {
@@ -232,13 +234,41 @@ func ctCheck(b *testing.B, n int) {
 }
 
 func ctDialNlkit(b *testing.B) *conntrack.Conn {
-	ns := ctDumpNS(b)
+	return ctDialIn(b, ctDumpNS(b))
+}
+
+// ctDialIn opens a conntrack.Conn in ns, closed when b ends.
+func ctDialIn(b *testing.B, ns *core.NetNS) *conntrack.Conn {
+	b.Helper()
 	c, err := conntrack.Dial(&core.Config{NetNS: ns})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { c.Close() })
 	return c
+}
+
+// ctBatchModes are nlkit's ways of sending a Batch of creates: ExecBatch
+// (the last request of each datagram ACKed) and SendBatch.
+var ctBatchModes = []struct {
+	name string
+	run  func(c *conntrack.Conn) func(context.Context, *conntrack.Batch) error
+}{
+	{"nlkit-batch", func(c *conntrack.Conn) func(context.Context, *conntrack.Batch) error { return c.ExecBatch }},
+	{"nlkit-send", func(c *conntrack.Conn) func(context.Context, *conntrack.Batch) error { return c.SendBatch }},
+}
+
+// ctFillBatch refills batch with the creates of one op: ctCreateOp flows
+// to dst, made in f.
+func ctFillBatch(batch *conntrack.Batch, f *conntrack.Flow, dst netip.Addr) error {
+	batch.Reset()
+	for i := range ctCreateOp {
+		ctBenchFlow(f, i, dst)
+		if err := batch.Create(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ctCreateOp is how many flows one op of BenchmarkConntrackCreate makes
@@ -259,12 +289,7 @@ func BenchmarkConntrackCreate(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { ns.Close() })
-		flusher, err := conntrack.Dial(&core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { flusher.Close() })
-		return ns, flusher
+		return ns, ctDialIn(b, ns)
 	}
 	flush := func(b *testing.B, c *conntrack.Conn) {
 		b.StopTimer()
@@ -279,11 +304,7 @@ func BenchmarkConntrackCreate(b *testing.B) {
 	for _, v := range ctRawCreateModes {
 		b.Run(v.name, func(b *testing.B) {
 			ns, flusher := setup(b)
-			r, err := ctDialRaw(ns, 32<<10)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer r.close()
+			r := ctDialRawB(b, ns)
 			for b.Loop() {
 				if err := ctRawCreateRun(r, dst, v.write, v.group); err != nil {
 					b.Fatal(err)
@@ -293,61 +314,27 @@ func BenchmarkConntrackCreate(b *testing.B) {
 			report(b)
 		})
 	}
-	b.Run("nlkit-batch", func(b *testing.B) {
-		ns, flusher := setup(b)
-		c, err := conntrack.Dial(&core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		var batch conntrack.Batch
-		var f conntrack.Flow
-		for b.Loop() {
-			batch.Reset()
-			for i := range ctCreateOp {
-				ctBenchFlow(&f, i, dst)
-				if err := batch.Create(&f); err != nil {
+	for _, v := range ctBatchModes {
+		b.Run(v.name, func(b *testing.B) {
+			ns, flusher := setup(b)
+			run := v.run(ctDialIn(b, ns))
+			var batch conntrack.Batch
+			var f conntrack.Flow
+			for b.Loop() {
+				if err := ctFillBatch(&batch, &f, dst); err != nil {
 					b.Fatal(err)
 				}
-			}
-			if err := c.ExecBatch(context.Background(), &batch); err != nil {
-				b.Fatal(err)
-			}
-			flush(b, flusher)
-		}
-		report(b)
-	})
-	b.Run("nlkit-send", func(b *testing.B) {
-		ns, flusher := setup(b)
-		c, err := conntrack.Dial(&core.Config{NetNS: ns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		var batch conntrack.Batch
-		var f conntrack.Flow
-		for b.Loop() {
-			batch.Reset()
-			for i := range ctCreateOp {
-				ctBenchFlow(&f, i, dst)
-				if err := batch.Create(&f); err != nil {
+				if err := run(context.Background(), &batch); err != nil {
 					b.Fatal(err)
 				}
+				flush(b, flusher)
 			}
-			if err := c.SendBatch(context.Background(), &batch); err != nil {
-				b.Fatal(err)
-			}
-			flush(b, flusher)
-		}
-		report(b)
-	})
+			report(b)
+		})
+	}
 	b.Run("timo", func(b *testing.B) {
 		ns, flusher := setup(b)
-		c, err := timo.Dial(&mdnetlink.Config{NetNS: ns.FD()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
+		c := ctDialTimo(b, ns)
 		for b.Loop() {
 			for i := range ctCreateOp {
 				src := netip.AddrFrom4([4]byte{198, 18 + byte(i>>16&1), byte(i >> 8), byte(i)})
@@ -488,22 +475,10 @@ func ctRawAcks(r *rawConn, n int) error {
 func BenchmarkConntrackPaired(b *testing.B) {
 	b.Run("dump", func(b *testing.B) {
 		ns := ctDumpNS(b)
-		raw, err := ctDialRaw(ns, 32<<10)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(raw.close)
-		rawDec, err := ctDialRaw(ns, 32<<10)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(rawDec.close)
+		raw := ctDialRawB(b, ns)
+		rawDec := ctDialRawB(b, ns)
 		c := ctDialNlkit(b)
-		tc, err := timo.Dial(&mdnetlink.Config{NetNS: ns.FD()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { tc.Close() })
+		tc := ctDialTimo(b, ns)
 		req := ctDumpReq()
 		var f conntrack.Flow
 		want := func(n int) error {
@@ -569,72 +544,38 @@ func BenchmarkConntrackPaired(b *testing.B) {
 			b.Cleanup(func() { ns.Close() })
 			return ns
 		}
-		type variant struct {
-			name string
-			ns   *core.NetNS
-			run  func() error
-		}
-		var vs []variant
+		var vs []pairedVariant
+		var nss []*core.NetNS
 		for _, m := range ctRawCreateModes {
 			ns := mkns()
-			r, err := ctDialRaw(ns, 32<<10)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(r.close)
-			vs = append(vs, variant{m.name, ns, func() error { return ctRawCreateRun(r, dst, m.write, m.group) }})
+			r := ctDialRawB(b, ns)
+			vs = append(vs, pairedVariant{m.name, func() error { return ctRawCreateRun(r, dst, m.write, m.group) }})
+			nss = append(nss, ns)
 		}
 		var f conntrack.Flow
 		var batch conntrack.Batch
-		for _, send := range []bool{false, true} {
+		for _, m := range ctBatchModes {
 			ns := mkns()
-			c, err := conntrack.Dial(&core.Config{NetNS: ns})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { c.Close() })
-			name, run := "nlkit-batch", c.ExecBatch
-			if send {
-				name, run = "nlkit-send", c.SendBatch
-			}
-			vs = append(vs, variant{name, ns, func() error {
-				batch.Reset()
-				for i := range ctCreateOp {
-					ctBenchFlow(&f, i, dst)
-					if err := batch.Create(&f); err != nil {
-						return err
-					}
+			run := m.run(ctDialIn(b, ns))
+			vs = append(vs, pairedVariant{m.name, func() error {
+				if err := ctFillBatch(&batch, &f, dst); err != nil {
+					return err
 				}
 				return run(context.Background(), &batch)
 			}})
+			nss = append(nss, ns)
 		}
-		flushers := map[*core.NetNS]*conntrack.Conn{}
-		for _, v := range vs {
-			fc, err := conntrack.Dial(&core.Config{NetNS: v.ns})
-			if err != nil {
+		flushers := make([]*conntrack.Conn, len(nss))
+		for j, ns := range nss {
+			flushers[j] = ctDialIn(b, ns)
+		}
+		spent, _ := pairedRun(b, vs, false, false, func(j int) {
+			b.StopTimer()
+			if err := flushers[j].Flush(context.Background(), nil); err != nil {
 				b.Fatal(err)
 			}
-			b.Cleanup(func() { fc.Close() })
-			flushers[v.ns] = fc
-		}
-		spent := make([]time.Duration, len(vs))
-		i := 0
-		for b.Loop() {
-			for k := range vs {
-				j := (i + k) % len(vs)
-				start := time.Now()
-				if err := vs[j].run(); err != nil {
-					b.Fatalf("%s: %v", vs[j].name, err)
-				}
-				spent[j] += time.Since(start)
-				b.StopTimer()
-				if err := flushers[vs[j].ns].Flush(context.Background(), nil); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-			}
-			i++
-		}
+			b.StartTimer()
+		})
 		by := map[string]time.Duration{}
 		for j, v := range vs {
 			by[v.name] = spent[j]

@@ -223,15 +223,7 @@ func newNFLogRaw(ns *core.NetNS, rcvbuf int) (nfLogConsumer, error) {
 	}
 	r := &nfLogRaw{fd: fd, port: sa.(*unix.SockaddrNetlink).Pid, slot: 4096, done: make(chan struct{})}
 	const vlen = 64
-	r.arena = make([]byte, vlen*r.slot)
-	r.iovs = make([]unix.Iovec, vlen)
-	r.hdrs = make([]nfMmsghdr, vlen)
-	for i := range r.hdrs {
-		r.iovs[i].Base = &r.arena[i*r.slot]
-		r.iovs[i].SetLen(r.slot)
-		r.hdrs[i].hdr.Iov = &r.iovs[i]
-		r.hdrs[i].hdr.SetIovlen(1)
-	}
+	r.arena, r.iovs, r.hdrs = nfRecvArena(vlen, r.slot)
 	return r, nil
 }
 

@@ -419,15 +419,7 @@ func newNFRawQueue(ns *core.NetNS, vlen int) (*nfRawQueue, error) {
 		return nil, fmt.Errorf("bind queue: %w", err)
 	}
 	r := &nfRawQueue{fd: fd, slot: 2048}
-	r.arena = make([]byte, vlen*r.slot)
-	r.iovs = make([]unix.Iovec, vlen)
-	r.hdrs = make([]nfMmsghdr, vlen)
-	for i := range r.hdrs {
-		r.iovs[i].Base = &r.arena[i*r.slot]
-		r.iovs[i].SetLen(r.slot)
-		r.hdrs[i].hdr.Iov = &r.iovs[i]
-		r.hdrs[i].hdr.SetIovlen(1)
-	}
+	r.arena, r.iovs, r.hdrs = nfRecvArena(vlen, r.slot)
 	// NFQNL_MSG_VERDICT_BATCH with NFQA_VERDICT_HDR {NF_ACCEPT, id}.
 	r.vmsg = make([]byte, 32)
 	binary.NativeEndian.PutUint32(r.vmsg, 32)
@@ -745,4 +737,19 @@ func benchNFQueuePeer(b *testing.B, a, bns *core.NetNS, batch, drained bool) {
 		b.Fatal(err)
 	}
 	benchNFQueueRun(b, a, bns, false, consume)
+}
+
+// nfRecvArena returns vlen slots of slot bytes in one arena, and the iovecs
+// and mmsghdrs recvmmsg fills them through, one slot a message.
+func nfRecvArena(vlen, slot int) (arena []byte, iovs []unix.Iovec, hdrs []nfMmsghdr) {
+	arena = make([]byte, vlen*slot)
+	iovs = make([]unix.Iovec, vlen)
+	hdrs = make([]nfMmsghdr, vlen)
+	for i := range hdrs {
+		iovs[i].Base = &arena[i*slot]
+		iovs[i].SetLen(slot)
+		hdrs[i].hdr.Iov = &iovs[i]
+		hdrs[i].hdr.SetIovlen(1)
+	}
+	return arena, iovs, hdrs
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -43,24 +44,80 @@ func BenchmarkPaired(b *testing.B) {
 	})
 }
 
-func benchPaired(b *testing.B, vs []pairedVariant) {
-	spent := make([]time.Duration, len(vs))
+// benchPaired runs the variants in a rotating order (see BenchmarkPaired).
+func benchPaired(b *testing.B, vs []pairedVariant) { benchPairedWith(b, vs, false, false) }
+
+// benchPairedWith runs every variant once per op, timing each (see
+// pairedRun). It reports the floor's (the first variant's) time per op
+// (floor-ns/op) and each other variant's total time over the floor's
+// (VARIANT/floor); with cpu also its CPU time (user and system, of the
+// whole process, so garbage collection counts) over the floor's
+// (VARIANT-cpu/floor).
+func benchPairedWith(b *testing.B, vs []pairedVariant, shuffle, cpu bool) {
+	spent, used := pairedRun(b, vs, shuffle, cpu, nil)
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "floor-ns/op")
+	for j := 1; j < len(vs); j++ {
+		b.ReportMetric(float64(spent[j])/float64(spent[0]), vs[j].name+"/floor")
+		if cpu {
+			b.ReportMetric(float64(used[j])/float64(used[0]), vs[j].name+"-cpu/floor")
+		}
+	}
+}
+
+// pairedRun is the loop of the Paired benchmarks: every op runs each
+// variant once, in a rotating order, or with shuffle in a new random order
+// every op (a fixed rotation has each variant always follow the same
+// neighbour), then after(j) if not nil (off the clock if it stops the
+// timer). It returns each variant's total time and, with cpu, its total
+// CPU time (user and system, of the whole process).
+func pairedRun(b *testing.B, vs []pairedVariant, shuffle, cpu bool, after func(j int)) (spent, used []time.Duration) {
+	spent = make([]time.Duration, len(vs))
+	used = make([]time.Duration, len(vs))
+	order := make([]int, len(vs))
+	for i := range order {
+		order[i] = i
+	}
 	i := 0
 	for b.Loop() {
-		for k := range vs {
-			j := (i + k) % len(vs)
+		if shuffle {
+			rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		} else {
+			for k := range order {
+				order[k] = (i + k) % len(vs)
+			}
+		}
+		i++
+		for _, j := range order {
+			var s0, u0 time.Duration
+			if cpu {
+				s0, u0 = cpuTimes(unix.RUSAGE_SELF)
+			}
 			start := time.Now()
 			if err := vs[j].run(); err != nil {
 				b.Fatalf("%s: %v", vs[j].name, err)
 			}
 			spent[j] += time.Since(start)
+			if cpu {
+				s1, u1 := cpuTimes(unix.RUSAGE_SELF)
+				used[j] += s1 - s0 + u1 - u0
+			}
+			if after != nil {
+				after(j)
+			}
 		}
-		i++
 	}
-	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "floor-ns/op")
-	for j := 1; j < len(vs); j++ {
-		b.ReportMetric(float64(spent[j])/float64(spent[0]), vs[j].name+"/floor")
+	return spent, used
+}
+
+// benchDialCore opens a core.Conn of proto in ns, closed when b ends.
+func benchDialCore(b *testing.B, proto int, ns *core.NetNS) *core.Conn {
+	b.Helper()
+	c, err := core.Dial(proto, &core.Config{NetNS: ns})
+	if err != nil {
+		b.Fatal(err)
 	}
+	b.Cleanup(func() { c.Close() })
+	return c
 }
 
 // dumpVariants: the floor (raw, 32 KiB), raw with core's peek, raw with
@@ -88,11 +145,7 @@ func dumpVariants(b *testing.B, ns *core.NetNS, req core.Message, want int) []pa
 			return err
 		}})
 	}
-	c, err := core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
+	c := benchDialCore(b, unix.NETLINK_ROUTE, ns)
 	ctx := context.Background()
 	vs = append(vs, pairedVariant{"core", func() error {
 		n := 0
@@ -133,11 +186,7 @@ func executeVariants(b *testing.B, ns *core.NetNS) []pairedVariant {
 			return err
 		}})
 	}
-	c, err := core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
+	c := benchDialCore(b, unix.NETLINK_ROUTE, ns)
 	ctx := context.Background()
 	vs = append(vs, pairedVariant{"core", func() error {
 		msgs, err := c.Execute(ctx, req)

@@ -218,15 +218,7 @@ func routeAddNS(b *testing.B) *routeAddEnv {
 	if _, err := exec.LookPath("ip"); err != nil {
 		b.Skip("ip(8) is not installed")
 	}
-	envs.mu.Lock()
-	defer envs.mu.Unlock()
-	if routeAddShared.env == nil && routeAddShared.err == nil {
-		routeAddShared.env, routeAddShared.err = setupRouteAdd()
-	}
-	if routeAddShared.err != nil {
-		b.Fatalf("setup of the route-add namespace: %v", routeAddShared.err)
-	}
-	return routeAddShared.env
+	return setupOnce(b, "route-add namespace", &routeAddShared.env, &routeAddShared.err, setupRouteAdd, nil)
 }
 
 var routeAddShared struct {
@@ -235,31 +227,13 @@ var routeAddShared struct {
 }
 
 func setupRouteAdd() (*routeAddEnv, error) {
-	ns, err := newBenchNS("routeadd")
+	ns, c, err := setupNS("routeadd", true)
 	if err != nil {
 		return nil, err
 	}
-	c, err := dialSetup(ns)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	ctx := context.Background()
-	var e core.AttrEncoder
-	encodeVethPair(&e, "bench0", "bench1", gwIndex, gwPeerIdx)
-	if _, err := c.Execute(ctx, core.Message{
-		Header: core.Header{Type: unix.RTM_NEWLINK, Flags: core.FlagCreate | core.FlagExcl},
-		Data:   e.Bytes(),
-	}); err != nil {
-		return nil, fmt.Errorf("add veth bench0: %w", err)
-	}
-	if err := c.ExecuteBatch(ctx, []core.Message{setLinkUp(gwIndex), setLinkUp(gwPeerIdx)}, nil); err != nil {
-		return nil, fmt.Errorf("bring bench0 and bench1 up: %w", err)
-	}
-	if out, err := exec.Command("ip", "-n", ns.Name(), "addr", "add", gwLocal.String()+"/24", "dev", "bench0").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("add %v: %v: %s", gwLocal, err, out)
-	}
+	c.Close()
 
+	var e core.AttrEncoder
 	env := &routeAddEnv{ns: ns, routes: make([]route.Route, addRoutes)}
 	var lines strings.Builder
 	base := bulkBase.As4()

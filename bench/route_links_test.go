@@ -5,12 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/jsimonetti/rtnetlink/v2"
-	"github.com/mdlayher/netlink"
-	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/route"
-	vnl "github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,31 +23,10 @@ func BenchmarkRouteLinks(b *testing.B) {
 	dc := dumpCase{group: linksGroup, ns: env.ns, req: linkDumpRequest(), msgs: env.msgs,
 		typ: unix.RTM_NEWLINK, hdrLen: unix.SizeofIfInfomsg, nests: linkNests}
 	b.Run("raw-32KiB", func(b *testing.B) { benchDumpRaw(b, dc, 32<<10, recvPlain, true) })
-	b.Run("nlkit-iter", func(b *testing.B) { benchLinkNlkit(b, env, true) })
-	b.Run("nlkit-list", func(b *testing.B) { benchLinkNlkit(b, env, false) })
+	b.Run("nlkit-iter", func(b *testing.B) { benchRouteObjNlkit(b, env.ns, linksGroup, "links", env.msgs, true, nlkitLinkDump) })
+	b.Run("nlkit-list", func(b *testing.B) { benchRouteObjNlkit(b, env.ns, linksGroup, "links", env.msgs, false, nlkitLinkDump) })
 	b.Run("vishvananda-list", func(b *testing.B) { benchLinkVishvananda(b, env) })
 	b.Run("jsimonetti-list", func(b *testing.B) { benchLinkJsimonetti(b, env) })
-}
-
-func benchLinkNlkit(b *testing.B, env *linksEnv, iterate bool) {
-	c, err := route.Dial(&core.Config{NetNS: env.ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	ctx := context.Background()
-	m := newMeter(b, linksGroup, false)
-	for b.Loop() {
-		n, err := nlkitLinkDump(ctx, c, iterate)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if n != env.msgs {
-			b.Fatalf("%d links, want %d", n, env.msgs)
-		}
-		m.add(n)
-	}
-	m.done()
 }
 
 // nlkitLinkDump lists the links with LinkIter or Links and checks that
@@ -90,43 +64,19 @@ func nlkitLinkDump(ctx context.Context, c *route.Conn, iterate bool) (int, error
 }
 
 func benchLinkVishvananda(b *testing.B, env *linksEnv) {
-	h, err := vnl.NewHandleAt(netns.NsHandle(env.ns.FD()), unix.NETLINK_ROUTE)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(h.Close)
-	m := newMeter(b, linksGroup, false)
-	for b.Loop() {
+	h := routeObjVishvananda(b, env.ns)
+	routeObjLoop(b, linksGroup, func() (int, error) {
 		ls, err := h.LinkList()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(ls) != env.msgs {
-			b.Fatalf("%d links, want %d", len(ls), env.msgs)
-		}
-		m.add(len(ls))
-	}
-	m.done()
+		return routeObjCount(len(ls), err, env.msgs, "links")
+	})
 }
 
 func benchLinkJsimonetti(b *testing.B, env *linksEnv) {
-	c, err := rtnetlink.Dial(&netlink.Config{NetNS: env.ns.FD(), Strict: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	m := newMeter(b, linksGroup, false)
-	for b.Loop() {
+	c := routeObjJsimonetti(b, env.ns)
+	routeObjLoop(b, linksGroup, func() (int, error) {
 		ls, err := c.Link.List()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(ls) != env.msgs {
-			b.Fatalf("%d links, want %d", len(ls), env.msgs)
-		}
-		m.add(len(ls))
-	}
-	m.done()
+		return routeObjCount(len(ls), err, env.msgs, "links")
+	})
 }
 
 // BenchmarkRouteLinksPaired runs the floor, nlkit's two forms and the two
@@ -134,58 +84,16 @@ func benchLinkJsimonetti(b *testing.B, env *linksEnv) {
 // BenchmarkPaired), and reports each one's time over the floor's.
 func BenchmarkRouteLinksPaired(b *testing.B) {
 	env := linksNS(b)
-	r, err := dialRaw(env.ns, 32<<10, recvPlain)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(r.close)
-	w := wire(linkDumpRequest(), 1)
-	c, err := route.Dial(&core.Config{NetNS: env.ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	ctx := context.Background()
-	vs := []pairedVariant{
-		{"raw", func() error {
-			n, err := r.exchange(w, endDone, nil)
-			if err == nil && n != env.msgs {
-				b.Fatalf("raw: %d messages, want %d", n, env.msgs)
-			}
-			return err
-		}},
-	}
-	for _, v := range []struct {
-		name    string
-		iterate bool
-	}{{"nlkit-iter", true}, {"nlkit-list", false}} {
-		vs = append(vs, pairedVariant{v.name, func() error {
-			_, err := nlkitLinkDump(ctx, c, v.iterate)
-			return err
-		}})
-	}
-	h, err := vnl.NewHandleAt(netns.NsHandle(env.ns.FD()), unix.NETLINK_ROUTE)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(h.Close)
+	vs := routeObjPairedVariants(b, env.ns, linkDumpRequest(), env.msgs, nlkitLinkDump)
+	h := routeObjVishvananda(b, env.ns)
+	jc := routeObjJsimonetti(b, env.ns)
 	vs = append(vs, pairedVariant{"vishvananda-list", func() error {
 		ls, err := h.LinkList()
-		if err == nil && len(ls) != env.msgs {
-			b.Fatalf("vishvananda: %d links, want %d", len(ls), env.msgs)
-		}
+		_, err = routeObjCount(len(ls), err, env.msgs, "links")
 		return err
-	}})
-	jc, err := rtnetlink.Dial(&netlink.Config{NetNS: env.ns.FD(), Strict: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { jc.Close() })
-	vs = append(vs, pairedVariant{"jsimonetti-list", func() error {
+	}}, pairedVariant{"jsimonetti-list", func() error {
 		ls, err := jc.Link.List()
-		if err == nil && len(ls) != env.msgs {
-			b.Fatalf("jsimonetti: %d links, want %d", len(ls), env.msgs)
-		}
+		_, err = routeObjCount(len(ls), err, env.msgs, "links")
 		return err
 	}})
 	benchPaired(b, vs)

@@ -2,16 +2,12 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
-	"time"
 
-	"github.com/jsimonetti/rtnetlink/v2"
-	"github.com/mdlayher/netlink"
-	"github.com/nlkit/nlkit/core"
 	"github.com/nlkit/nlkit/route"
 	vnl "github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -31,8 +27,12 @@ func BenchmarkRouteRoutes(b *testing.B) {
 	dc := dumpCase{group: routesGroup, ns: env.ns, req: routeDumpRequest(), msgs: env.msgs,
 		typ: unix.RTM_NEWROUTE, hdrLen: unix.SizeofRtMsg, nests: routeNests}
 	b.Run("raw-32KiB", func(b *testing.B) { benchDumpRaw(b, dc, 32<<10, recvPlain, true) })
-	b.Run("nlkit-iter", func(b *testing.B) { benchRouteNlkit(b, env, true) })
-	b.Run("nlkit-list", func(b *testing.B) { benchRouteNlkit(b, env, false) })
+	b.Run("nlkit-iter", func(b *testing.B) {
+		benchRouteObjNlkit(b, env.ns, routesGroup, "routes", env.msgs, true, nlkitRouteDump)
+	})
+	b.Run("nlkit-list", func(b *testing.B) {
+		benchRouteObjNlkit(b, env.ns, routesGroup, "routes", env.msgs, false, nlkitRouteDump)
+	})
 	b.Run("vishvananda-list", func(b *testing.B) { benchRouteVishvananda(b, env, false) })
 	b.Run("vishvananda-iter", func(b *testing.B) { benchRouteVishvananda(b, env, true) })
 	b.Run("jsimonetti-list", func(b *testing.B) { benchRouteJsimonetti(b, env) })
@@ -40,27 +40,6 @@ func BenchmarkRouteRoutes(b *testing.B) {
 
 // routeFilterV4 asks for what routeDumpRequest asks: IPv4, every table.
 var routeFilterV4 = &route.RouteFilter{Family: route.FamilyInet}
-
-func benchRouteNlkit(b *testing.B, env *routesEnv, iterate bool) {
-	c, err := route.Dial(&core.Config{NetNS: env.ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	ctx := context.Background()
-	m := newMeter(b, routesGroup, false)
-	for b.Loop() {
-		n, err := nlkitRouteDump(ctx, c, iterate)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if n != env.msgs {
-			b.Fatalf("%d routes, want %d", n, env.msgs)
-		}
-		m.add(n)
-	}
-	m.done()
-}
 
 // nlkitRouteDump lists the IPv4 routes with RouteIter or Routes and checks
 // that the bulk routes decoded (gateway and MTU).
@@ -101,14 +80,10 @@ func (e errBulk) Error() string {
 }
 
 func benchRouteVishvananda(b *testing.B, env *routesEnv, iterate bool) {
-	h, err := vnl.NewHandleAt(netns.NsHandle(env.ns.FD()), unix.NETLINK_ROUTE)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(h.Close)
-	m := newMeter(b, routesGroup, false)
-	for b.Loop() {
+	h := routeObjVishvananda(b, env.ns)
+	routeObjLoop(b, routesGroup, func() (int, error) {
 		n := 0
+		var err error
 		if iterate {
 			err = h.RouteListFilteredIter(vnl.FAMILY_V4, &vnl.Route{}, 0, func(r vnl.Route) bool {
 				n++
@@ -119,35 +94,25 @@ func benchRouteVishvananda(b *testing.B, env *routesEnv, iterate bool) {
 			rs, err = h.RouteListFiltered(vnl.FAMILY_V4, &vnl.Route{}, 0)
 			n = len(rs)
 		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		if n < bulkRoutes {
-			b.Fatalf("%d routes, want at least %d", n, bulkRoutes)
-		}
-		m.add(env.msgs) // the kernel sent them all; the main table's are kept
-	}
-	m.done()
+		return env.msgs, routeAtLeastBulk(n, err) // the kernel sent them all; the main table's are kept
+	})
 }
 
 func benchRouteJsimonetti(b *testing.B, env *routesEnv) {
-	c, err := rtnetlink.Dial(&netlink.Config{NetNS: env.ns.FD(), Strict: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	m := newMeter(b, routesGroup, false)
-	for b.Loop() {
+	c := routeObjJsimonetti(b, env.ns)
+	routeObjLoop(b, routesGroup, func() (int, error) {
 		rs, err := c.Route.List()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(rs) < bulkRoutes {
-			b.Fatalf("%d routes, want at least %d", len(rs), bulkRoutes)
-		}
-		m.add(len(rs))
+		return len(rs), routeAtLeastBulk(len(rs), err)
+	})
+}
+
+// routeAtLeastBulk passes on err, or says so when n routes are fewer than
+// the bulk routes.
+func routeAtLeastBulk(n int, err error) error {
+	if err == nil && n < bulkRoutes {
+		err = fmt.Errorf("%d routes, want at least %d", n, bulkRoutes)
 	}
-	m.done()
+	return err
 }
 
 // BenchmarkRouteRoutesPaired runs the floor and nlkit's two forms once
@@ -158,56 +123,5 @@ func benchRouteJsimonetti(b *testing.B, env *routesEnv) {
 // (VARIANT-cpu/floor).
 func BenchmarkRouteRoutesPaired(b *testing.B) {
 	env := routesNS(b)
-	r, err := dialRaw(env.ns, 32<<10, recvPlain)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(r.close)
-	w := wire(routeDumpRequest(), 1)
-	c, err := route.Dial(&core.Config{NetNS: env.ns})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	ctx := context.Background()
-	vs := []pairedVariant{
-		{"raw", func() error {
-			n, err := r.exchange(w, endDone, nil)
-			if err == nil && n != env.msgs {
-				b.Fatalf("raw: %d messages, want %d", n, env.msgs)
-			}
-			return err
-		}},
-	}
-	for _, v := range []struct {
-		name    string
-		iterate bool
-	}{{"nlkit-iter", true}, {"nlkit-list", false}} {
-		vs = append(vs, pairedVariant{v.name, func() error {
-			_, err := nlkitRouteDump(ctx, c, v.iterate)
-			return err
-		}})
-	}
-	spent := make([]time.Duration, len(vs))
-	cpu := make([]time.Duration, len(vs))
-	i := 0
-	for b.Loop() {
-		for k := range vs {
-			j := (i + k) % len(vs)
-			s0, u0 := cpuTimes(unix.RUSAGE_SELF)
-			start := time.Now()
-			if err := vs[j].run(); err != nil {
-				b.Fatalf("%s: %v", vs[j].name, err)
-			}
-			spent[j] += time.Since(start)
-			s1, u1 := cpuTimes(unix.RUSAGE_SELF)
-			cpu[j] += s1 - s0 + u1 - u0
-		}
-		i++
-	}
-	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "floor-ns/op")
-	for j := 1; j < len(vs); j++ {
-		b.ReportMetric(float64(spent[j])/float64(spent[0]), vs[j].name+"/floor")
-		b.ReportMetric(float64(cpu[j])/float64(cpu[0]), vs[j].name+"-cpu/floor")
-	}
+	benchPairedWith(b, routeObjPairedVariants(b, env.ns, routeDumpRequest(), env.msgs, nlkitRouteDump), false, true)
 }

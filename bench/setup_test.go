@@ -73,42 +73,42 @@ func TestMain(m *testing.M) {
 // use. Not root: the benchmark skips, saying why.
 func routesNS(b *testing.B) *routesEnv {
 	b.Helper()
-	nstest.Require(b)
-	envs.mu.Lock()
-	defer envs.mu.Unlock()
-	if envs.routes == nil && envs.routesErr == nil {
-		envs.routes, envs.routesErr = setupRoutes()
-		if envs.routesErr == nil {
-			// Printed, not logged, so `make bench` shows it; no "key:"
-			// form, which benchstat would read as a configuration line.
-			fmt.Printf("# setup of the routes namespace took %v (%d routes added, a dump returns %d messages)\n",
-				envs.routes.took.Round(time.Millisecond), bulkRoutes, envs.routes.msgs)
-		}
-	}
-	if envs.routesErr != nil {
-		b.Fatalf("setup of the routes namespace: %v", envs.routesErr)
-	}
-	return envs.routes
+	// Printed, not logged, so `make bench` shows it; no "key:" form,
+	// which benchstat would read as a configuration line.
+	return setupOnce(b, "routes namespace", &envs.routes, &envs.routesErr, setupRoutes, func(e *routesEnv) {
+		fmt.Printf("# setup of the routes namespace took %v (%d routes added, a dump returns %d messages)\n",
+			e.took.Round(time.Millisecond), bulkRoutes, e.msgs)
+	})
 }
 
 // linksNS returns the namespace with the veth pairs, building it on first
 // use.
 func linksNS(b *testing.B) *linksEnv {
 	b.Helper()
+	return setupOnce(b, "links namespace", &envs.links, &envs.linksErr, setupLinks, func(e *linksEnv) {
+		fmt.Printf("# setup of the links namespace took %v (%d veth pairs added, a dump returns %d messages)\n",
+			e.took.Round(time.Millisecond), vethPairs, e.msgs)
+	})
+}
+
+// setupOnce returns *env, building it with setup (under envs.mu) the first
+// time, when ready (if not nil) is told of it; a failed setup, kept in
+// *errp, fails every benchmark that asks. Not root: the benchmark skips.
+func setupOnce[E any](b *testing.B, what string, env **E, errp *error, setup func() (*E, error), ready func(*E)) *E {
+	b.Helper()
 	nstest.Require(b)
 	envs.mu.Lock()
 	defer envs.mu.Unlock()
-	if envs.links == nil && envs.linksErr == nil {
-		envs.links, envs.linksErr = setupLinks()
-		if envs.linksErr == nil {
-			fmt.Printf("# setup of the links namespace took %v (%d veth pairs added, a dump returns %d messages)\n",
-				envs.links.took.Round(time.Millisecond), vethPairs, envs.links.msgs)
+	if *env == nil && *errp == nil {
+		*env, *errp = setup()
+		if *errp == nil && ready != nil {
+			ready(*env)
 		}
 	}
-	if envs.linksErr != nil {
-		b.Fatalf("setup of the links namespace: %v", envs.linksErr)
+	if *errp != nil {
+		b.Fatalf("setup of the %s: %v", what, *errp)
 	}
-	return envs.links
+	return *env
 }
 
 // newBenchNS makes /run/netns/nlkit-bench-KIND-PID, first deleting any
@@ -148,47 +148,37 @@ func dialSetup(ns *core.NetNS) (*core.Conn, error) {
 	return core.Dial(unix.NETLINK_ROUTE, &core.Config{NetNS: ns, ReadBuffer: 8 << 20, BatchSize: 256})
 }
 
-func setupRoutes() (*routesEnv, error) {
-	start := time.Now()
-	ns, err := newBenchNS("routes")
+// setupNS makes the namespace of a kind (see newBenchNS) and a dialSetup
+// Conn in it, with setupGateway's links and address if gateway.
+func setupNS(kind string, gateway bool) (*core.NetNS, *core.Conn, error) {
+	ns, err := newBenchNS(kind)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := dialSetup(ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	if gateway {
+		if err := setupGateway(context.Background(), c); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+	}
+	return ns, c, nil
+}
+
+func setupRoutes() (*routesEnv, error) {
+	start := time.Now()
+	ns, c, err := setupNS("routes", true)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
 	ctx := context.Background()
 
-	// bench0 (192.0.2.1/24) and its peer bench1, both up: the routes
-	// point at 192.0.2.2 out of bench0.
-	var e core.AttrEncoder
-	encodeVethPair(&e, "bench0", "bench1", gwIndex, gwPeerIdx)
-	if _, err := c.Execute(ctx, core.Message{
-		Header: core.Header{Type: unix.RTM_NEWLINK, Flags: core.FlagCreate | core.FlagExcl},
-		Data:   e.Bytes(),
-	}); err != nil {
-		return nil, fmt.Errorf("add veth bench0: %w", err)
-	}
-	if err := c.ExecuteBatch(ctx, []core.Message{setLinkUp(gwIndex), setLinkUp(gwPeerIdx)}, nil); err != nil {
-		return nil, fmt.Errorf("bring bench0 and bench1 up: %w", err)
-	}
-	e.Reset()
-	var ifa [unix.SizeofIfAddrmsg]byte // struct ifaddrmsg
-	ifa[0], ifa[1], ifa[3] = unix.AF_INET, 24, unix.RT_SCOPE_UNIVERSE
-	binary.NativeEndian.PutUint32(ifa[4:], gwIndex)
-	e.Raw(ifa[:])
-	e.Addr(unix.IFA_LOCAL, gwLocal)
-	e.Addr(unix.IFA_ADDRESS, gwLocal)
-	if _, err := c.Execute(ctx, core.Message{
-		Header: core.Header{Type: unix.RTM_NEWADDR, Flags: core.FlagCreate | core.FlagExcl},
-		Data:   e.Bytes(),
-	}); err != nil {
-		return nil, fmt.Errorf("add %v to bench0: %w", gwLocal, err)
-	}
-
 	// The bulk routes, encoded into one arena and sent in batches.
+	var e core.AttrEncoder
 	msgs := make([]core.Message, bulkRoutes)
 	var arena []byte
 	offs := make([]int, bulkRoutes+1)
@@ -223,11 +213,7 @@ func setupRoutes() (*routesEnv, error) {
 
 func setupLinks() (*linksEnv, error) {
 	start := time.Now()
-	ns, err := newBenchNS("links")
-	if err != nil {
-		return nil, err
-	}
-	c, err := dialSetup(ns)
+	ns, c, err := setupNS("links", false)
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +239,36 @@ func setupLinks() (*linksEnv, error) {
 		return nil, fmt.Errorf("a link dump returned %d messages, want %d (lo and the veths)", n, 2*vethPairs+1)
 	}
 	return &linksEnv{ns: ns, msgs: n, took: time.Since(start)}, nil
+}
+
+// setupGateway adds bench0 (192.0.2.1/24) and its peer bench1, both up:
+// the routes point at 192.0.2.2 out of bench0.
+func setupGateway(ctx context.Context, c *core.Conn) error {
+	var e core.AttrEncoder
+	encodeVethPair(&e, "bench0", "bench1", gwIndex, gwPeerIdx)
+	if _, err := c.Execute(ctx, core.Message{
+		Header: core.Header{Type: unix.RTM_NEWLINK, Flags: core.FlagCreate | core.FlagExcl},
+		Data:   e.Bytes(),
+	}); err != nil {
+		return fmt.Errorf("add veth bench0: %w", err)
+	}
+	if err := c.ExecuteBatch(ctx, []core.Message{setLinkUp(gwIndex), setLinkUp(gwPeerIdx)}, nil); err != nil {
+		return fmt.Errorf("bring bench0 and bench1 up: %w", err)
+	}
+	e.Reset()
+	var ifa [unix.SizeofIfAddrmsg]byte // struct ifaddrmsg
+	ifa[0], ifa[1], ifa[3] = unix.AF_INET, 24, unix.RT_SCOPE_UNIVERSE
+	binary.NativeEndian.PutUint32(ifa[4:], gwIndex)
+	e.Raw(ifa[:])
+	e.Addr(unix.IFA_LOCAL, gwLocal)
+	e.Addr(unix.IFA_ADDRESS, gwLocal)
+	if _, err := c.Execute(ctx, core.Message{
+		Header: core.Header{Type: unix.RTM_NEWADDR, Flags: core.FlagCreate | core.FlagExcl},
+		Data:   e.Bytes(),
+	}); err != nil {
+		return fmt.Errorf("add %v to bench0: %w", gwLocal, err)
+	}
+	return nil
 }
 
 // countDump runs a dump with the raw loop and counts its data messages.

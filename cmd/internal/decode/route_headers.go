@@ -4,9 +4,8 @@ import (
 	"encoding/binary"
 	"strconv"
 
-	"github.com/nlkit/nlkit/route"
-
 	"github.com/nlkit/nlkit/core"
+	"github.com/nlkit/nlkit/route"
 	"golang.org/x/sys/unix"
 )
 
