@@ -144,3 +144,15 @@ func benchDumpMdlayher(b *testing.B, dc dumpCase, bufSize int, iterate bool) {
 	}
 	m.done()
 }
+
+// linkDumpCase is the dump of the links namespace, metered in group.
+func linkDumpCase(env *linksEnv, group string) dumpCase {
+	return dumpCase{group: group, ns: env.ns, req: linkDumpRequest(), msgs: env.msgs,
+		typ: unix.RTM_NEWLINK, hdrLen: unix.SizeofIfInfomsg, nests: linkNests}
+}
+
+// routeDumpCase is the dump of the routes namespace, metered in group.
+func routeDumpCase(env *routesEnv, group string) dumpCase {
+	return dumpCase{group: group, ns: env.ns, req: routeDumpRequest(), msgs: env.msgs,
+		typ: unix.RTM_NEWROUTE, hdrLen: unix.SizeofRtMsg, nests: routeNests}
+}

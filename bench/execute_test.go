@@ -57,12 +57,7 @@ func BenchmarkExecute(b *testing.B) {
 			mt := newMeter(b, "execute", v.floor)
 			for b.Loop() {
 				n, err := r.exchange(w, v.end, check)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n != 1 {
-					b.Fatalf("%d replies, want 1", n)
-				}
+				executeOneReply(b, n, err)
 			}
 			mt.done()
 		})
@@ -74,12 +69,7 @@ func BenchmarkExecute(b *testing.B) {
 		mt := newMeter(b, "execute", false)
 		for b.Loop() {
 			msgs, err := c.Execute(ctx, req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(msgs) != 1 {
-				b.Fatalf("%d replies, want 1", len(msgs))
-			}
+			executeOneReply(b, len(msgs), err)
 			checkLo(b, uint16(msgs[0].Header.Type), msgs[0].Data)
 		}
 		mt.done()
@@ -99,12 +89,8 @@ func BenchmarkExecute(b *testing.B) {
 		mt := newMeter(b, "execute", false)
 		for b.Loop() {
 			n = 0
-			if err := c.ExecuteFunc(ctx, req, check); err != nil {
-				b.Fatal(err)
-			}
-			if n != 1 {
-				b.Fatalf("%d replies, want 1", n)
-			}
+			err := c.ExecuteFunc(ctx, req, check)
+			executeOneReply(b, n, err)
 		}
 		mt.done()
 	})
@@ -122,14 +108,19 @@ func BenchmarkExecute(b *testing.B) {
 		mt := newMeter(b, "execute", false)
 		for b.Loop() {
 			msgs, err := c.Execute(m)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(msgs) != 1 {
-				b.Fatalf("%d replies, want 1", len(msgs))
-			}
+			executeOneReply(b, len(msgs), err)
 			checkLo(b, uint16(msgs[0].Header.Type), msgs[0].Data)
 		}
 		mt.done()
 	})
+}
+
+// executeOneReply fails b on err, or unless there was one reply (n).
+func executeOneReply(b *testing.B, n int, err error) {
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n != 1 {
+		b.Fatalf("%d replies, want 1", n)
+	}
 }

@@ -35,12 +35,7 @@ func genlNS(b *testing.B) *core.NetNS {
 // extended ACK and strict checking, a 32 KiB buffer, plain receives.
 func genlDialRaw(b *testing.B, ns *core.NetNS) *rawConn {
 	b.Helper()
-	var fd int
-	err := ns.Do(func() error {
-		var err error
-		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_GENERIC)
-		return err
-	})
+	fd, err := rawSocketIn(ns, unix.NETLINK_GENERIC)
 	if err != nil {
 		b.Fatal(err)
 	}

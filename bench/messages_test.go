@@ -105,39 +105,36 @@ func encodeVethPair(e *core.AttrEncoder, name, peer string, index, peerIndex int
 func setLinkUp(index int32) core.Message {
 	var h [unix.SizeofIfInfomsg]byte
 	ifinfomsg{family: unix.AF_UNSPEC, index: index, flags: unix.IFF_UP, change: unix.IFF_UP}.put(&h)
-	return core.Message{
-		Header: core.Header{Type: unix.RTM_NEWLINK},
-		Data:   append([]byte(nil), h[:]...),
-	}
+	return headerMessage(unix.RTM_NEWLINK, 0, h[:])
 }
 
 // linkDumpRequest is an RTM_GETLINK dump request (ifinfomsg, AF_UNSPEC).
 func linkDumpRequest() core.Message {
 	var h [unix.SizeofIfInfomsg]byte
 	ifinfomsg{family: unix.AF_UNSPEC}.put(&h)
-	return core.Message{
-		Header: core.Header{Type: unix.RTM_GETLINK, Flags: core.FlagRequest | core.FlagDump},
-		Data:   append([]byte(nil), h[:]...),
-	}
+	return headerMessage(unix.RTM_GETLINK, core.FlagRequest|core.FlagDump, h[:])
 }
 
 // routeDumpRequest is an RTM_GETROUTE dump request for IPv4 (every table).
 func routeDumpRequest() core.Message {
 	var h [unix.SizeofRtMsg]byte
 	rtmsg{family: unix.AF_INET}.put(&h)
-	return core.Message{
-		Header: core.Header{Type: unix.RTM_GETROUTE, Flags: core.FlagRequest | core.FlagDump},
-		Data:   append([]byte(nil), h[:]...),
-	}
+	return headerMessage(unix.RTM_GETROUTE, core.FlagRequest|core.FlagDump, h[:])
 }
 
 // getLinkRequest is an RTM_GETLINK for one interface by index, with ACK.
 func getLinkRequest(index int32) core.Message {
 	var h [unix.SizeofIfInfomsg]byte
 	ifinfomsg{family: unix.AF_UNSPEC, index: index}.put(&h)
+	return headerMessage(unix.RTM_GETLINK, core.FlagRequest|core.FlagAck, h[:])
+}
+
+// headerMessage is a message of type typ with flags whose payload is a
+// copy of the family header hdr.
+func headerMessage(typ core.MessageType, flags core.HeaderFlags, hdr []byte) core.Message {
 	return core.Message{
-		Header: core.Header{Type: unix.RTM_GETLINK, Flags: core.FlagRequest | core.FlagAck},
-		Data:   append([]byte(nil), h[:]...),
+		Header: core.Header{Type: typ, Flags: flags},
+		Data:   append([]byte(nil), hdr...),
 	}
 }
 

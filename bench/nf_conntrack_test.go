@@ -88,12 +88,7 @@ func ctDumpNS(b *testing.B) *core.NetNS {
 // ctDialRaw opens a blocking NETLINK_NETFILTER socket in ns, driven with
 // x/sys/unix alone (the floor).
 func ctDialRaw(ns *core.NetNS, size int) (*rawConn, error) {
-	var fd int
-	err := ns.Do(func() error {
-		var err error
-		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
-		return err
-	})
+	fd, err := rawSocketIn(ns, unix.NETLINK_NETFILTER)
 	if err != nil {
 		return nil, err
 	}

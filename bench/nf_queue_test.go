@@ -336,12 +336,7 @@ type nfMmsghdr struct {
 }
 
 func nfRawNetfilter(ns *core.NetNS, rcvbuf int) (int, error) {
-	var fd int
-	err := ns.Do(func() error {
-		var err error
-		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
-		return err
-	})
+	fd, err := rawSocketIn(ns, unix.NETLINK_NETFILTER)
 	if err != nil {
 		return -1, err
 	}

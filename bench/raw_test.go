@@ -66,13 +66,20 @@ type rawConn struct {
 // dialRaw opens a NETLINK_ROUTE socket in ns (nil: the caller's), bound to
 // a kernel-assigned port, with extended ACK and strict checking on, as
 // core.Dial sets them.
-func dialRaw(ns *core.NetNS, bufSize int, mode recvMode) (*rawConn, error) {
+// rawSocketIn opens a netlink socket of proto in ns (SOCK_CLOEXEC,
+// blocking), with x/sys/unix alone.
+func rawSocketIn(ns *core.NetNS, proto int) (int, error) {
 	var fd int
 	err := ns.Do(func() error {
 		var err error
-		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, proto)
 		return err
 	})
+	return fd, err
+}
+
+func dialRaw(ns *core.NetNS, bufSize int, mode recvMode) (*rawConn, error) {
+	fd, err := rawSocketIn(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("raw socket: %w", err)
 	}

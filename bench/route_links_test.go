@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/nlkit/nlkit/route"
-	"golang.org/x/sys/unix"
 )
 
 // linksGroup is the floor group of the link-object benchmarks.
@@ -20,8 +19,7 @@ const linksGroup = "link-objects"
 // x-floor.
 func BenchmarkRouteLinks(b *testing.B) {
 	env := linksNS(b)
-	dc := dumpCase{group: linksGroup, ns: env.ns, req: linkDumpRequest(), msgs: env.msgs,
-		typ: unix.RTM_NEWLINK, hdrLen: unix.SizeofIfInfomsg, nests: linkNests}
+	dc := linkDumpCase(env, linksGroup)
 	b.Run("raw-32KiB", func(b *testing.B) { benchDumpRaw(b, dc, 32<<10, recvPlain, true) })
 	b.Run("nlkit-iter", func(b *testing.B) { benchRouteObjNlkit(b, env.ns, linksGroup, "links", env.msgs, true, nlkitLinkDump) })
 	b.Run("nlkit-list", func(b *testing.B) { benchRouteObjNlkit(b, env.ns, linksGroup, "links", env.msgs, false, nlkitLinkDump) })

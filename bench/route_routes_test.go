@@ -8,7 +8,6 @@ import (
 
 	"github.com/nlkit/nlkit/route"
 	vnl "github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 )
 
 // routesGroup is the floor group of the route-object benchmarks.
@@ -24,8 +23,7 @@ const routesGroup = "route-objects"
 // x-floor.
 func BenchmarkRouteRoutes(b *testing.B) {
 	env := routesNS(b)
-	dc := dumpCase{group: routesGroup, ns: env.ns, req: routeDumpRequest(), msgs: env.msgs,
-		typ: unix.RTM_NEWROUTE, hdrLen: unix.SizeofRtMsg, nests: routeNests}
+	dc := routeDumpCase(env, routesGroup)
 	b.Run("raw-32KiB", func(b *testing.B) { benchDumpRaw(b, dc, 32<<10, recvPlain, true) })
 	b.Run("nlkit-iter", func(b *testing.B) {
 		benchRouteObjNlkit(b, env.ns, routesGroup, "routes", env.msgs, true, nlkitRouteDump)
